@@ -1,0 +1,45 @@
+import path from "node:path";
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-toolbox";
+
+/**
+ * The compiler is pinned: bytecode, and so every CREATE2 address, depends on it.
+ * `solc` in package.json is pinned to the same version; this machine cannot download
+ * native compilers, so Hardhat is pointed at the solc-js build shipped in that package.
+ */
+export const SOLC_VERSION = "0.8.28";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  const solcPackage = path.dirname(require.resolve("solc/package.json"));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc");
+  return {
+    compilerPath: path.join(solcPackage, "soljson.js"),
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: solc.version(),
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      // Cancun: transient storage (EIP-1153) and MCOPY; live on Ethereum and the major L2s since 2024.
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 1_000_000 },
+      // No metadata hash in the bytecode: editing a comment must never move a CREATE2 address.
+      metadata: { bytecodeHash: "none", appendCBOR: false },
+    },
+  },
+  networks: {
+    hardhat: { hardfork: "cancun" },
+  },
+  mocha: { timeout: 120_000 },
+  gasReporter: { enabled: false },
+};
+
+export default config;
