@@ -36,7 +36,8 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { hardfork: "cancun" },
+    // HARDHAT_CHAIN_ID lets tests start `hardhat node` processes that look like distinct chains.
+    hardhat: { hardfork: "cancun", chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337) },
   },
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },
