@@ -46,6 +46,8 @@ library WalletSignature {
     error ThresholdNotMet(uint256 weight, uint256 threshold);
 
     uint8 internal constant FLAG_CHAIN_ID_ZERO = 0x01;
+    /// @dev A session signature: `execute` hands it to the sessions module; here it is an unsupported flag.
+    uint8 internal constant FLAG_SESSION = 0x02;
 
     uint8 internal constant PART_ECDSA = 0x01;
     uint8 internal constant PART_ECDSA_COMPACT = 0x02;

@@ -10,6 +10,7 @@ import {ConfigurationHashes} from "../configuration/ConfigurationHashes.sol";
 import {PayloadHashes} from "../payload/PayloadHashes.sol";
 import {WalletSignature} from "../signature/WalletSignature.sol";
 import {IArborWallet} from "./IArborWallet.sol";
+import {IArborSessions} from "../sessions/IArborSessions.sol";
 
 /**
  * @title ArborWallet
@@ -46,11 +47,15 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     /// @notice The factory whose CREATE2 proxies this implementation serves.
     address public immutable FACTORY;
 
+    /// @notice The sessions module that authorises batches signed by session keys.
+    address public immutable SESSIONS;
+
     /// @dev keccak256 of the EIP-1167 init code that points at this implementation.
     bytes32 private immutable PROXY_INIT_CODE_HASH;
 
-    constructor(address factory) {
+    constructor(address factory, address sessions) {
         FACTORY = factory;
+        SESSIONS = sessions;
         PROXY_INIT_CODE_HASH = keccak256(
             abi.encodePacked(hex"3d602d80600a3d3981f3363d3d373d3d3d363d73", address(this), hex"5af43d82803e903d91602b57fd5bf3")
         );
@@ -63,7 +68,8 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     // ---------------------------------------------------------------------------------------
 
     /**
-     * @notice Runs a batch of calls signed by the current configuration.
+     * @notice Runs a batch of calls signed by the current configuration, or by session keys
+     * under the rules of the current configuration (signature flag bit 1, see `IArborSessions`).
      * @dev Anyone may relay it. Reverts if the nonce is not `nonce(space)`, if the signature is
      * invalid (see `WalletSignature`), if it proves another configuration (`ImageHashMismatch`),
      * if a call is malformed, or if a call set to revert on failure fails (`CallFailed`).
@@ -82,8 +88,15 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         }
 
         bytes32 structHash = PayloadHashes.hashCalls(calls, space, nonce);
-        _authorise(signature, structHash, false);
         bytes32 digest = PayloadHashes.digest(block.chainid, address(this), structHash);
+        if (signature.length != 0 && uint8(signature[0]) & WalletSignature.FLAG_SESSION != 0) {
+            // Session keys sign under rules the sessions module enforces; they never authorise a
+            // self-call, so the authorised checkpoint stays unset and no update can follow.
+            bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(calls, digest, signature);
+            if (!_isValidImageHash(proven)) revert ImageHashMismatch(proven);
+        } else {
+            _authorise(signature, structHash, false);
+        }
 
         uint256 count = calls.length;
         for (uint256 i; i < count; ++i) {
