@@ -1,0 +1,408 @@
+/**
+ * The Merkle core: a complete binary tree over leaf hashes sorted ascending, laid out in one flat
+ * array exactly as lib/configuration/ENCODING.md ("The tree") and OpenZeppelin's
+ * `SimpleMerkleTree` do, with sorted-pair keccak inner nodes. Proofs and multiproofs are the ones
+ * OpenZeppelin `MerkleProof` verifies.
+ *
+ * Pure functions over a {@link MerkleTree} value; `Configuration` is the friendly layer on top.
+ * Node i lives at bytes [32i, 32i + 32) of `nodes`; the leaf at sorted position k (0 = smallest
+ * hash) is node `2n - 2 - k`, so ascending leaf positions are descending node indices.
+ */
+import { InvalidArgumentError, MultiProofError } from "../errors";
+import { bytesToHex, compareWords, normalizeBytes32, writeHex, type Hex } from "../hex";
+import { hashPairInto } from "../keccak";
+
+/** A built tree. `nodes` holds 2n - 1 words of 32 bytes; treat it as read-only unless you own it. */
+export interface MerkleTree {
+  readonly nodes: Uint8Array;
+  readonly leafCount: number;
+}
+
+/** An OpenZeppelin multiproof: leaves in ascending hash order, proof hashes, and flags. */
+export interface MultiProof {
+  leaves: Hex[];
+  proof: Hex[];
+  proofFlags: boolean[];
+}
+
+/** Input leaf hashes: 0x hex strings, 32-byte arrays, or one flat array of n * 32 bytes. */
+export type LeafHashesInput = readonly (Hex | string | Uint8Array)[] | Uint8Array;
+
+// A 53-bit double holds a 32-bit prefix and a 21-bit index exactly, which lets the native numeric
+// sort order up to 2^21 leaves by their first 4 bytes without a comparator callback or BigInt.
+const PACKED_INDEX_BITS = 21;
+const PACKED_INDEX_LIMIT = 1 << PACKED_INDEX_BITS;
+
+function flattenLeaves(leaves: LeafHashesInput): Uint8Array {
+  if (leaves instanceof Uint8Array) {
+    if (leaves.length === 0 || leaves.length % 32 !== 0) {
+      throw new InvalidArgumentError("INVALID_LEAVES", "leaves", "flat leaf array must hold a positive multiple of 32 bytes", {
+        details: { length: leaves.length },
+      });
+    }
+    return leaves;
+  }
+  if (leaves.length === 0) {
+    throw new InvalidArgumentError("EMPTY_TREE", "leaves", "a tree needs at least one leaf");
+  }
+  const flat = new Uint8Array(leaves.length * 32);
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i];
+    if (leaf instanceof Uint8Array) {
+      if (leaf.length !== 32) {
+        throw new InvalidArgumentError("INVALID_BYTES32", `leaves[${i}]`, "expected 32 bytes", { details: { length: leaf.length } });
+      }
+      flat.set(leaf, i * 32);
+    } else {
+      writeHex(flat, i * 32, normalizeBytes32(leaf, `leaves[${i}]`));
+    }
+  }
+  return flat;
+}
+
+function prefix32(flat: Uint8Array, offset: number): number {
+  return ((flat[offset] << 24) | (flat[offset + 1] << 16) | (flat[offset + 2] << 8) | flat[offset + 3]) >>> 0;
+}
+
+/** Positions of the leaves in ascending hash order. */
+function sortedOrder(flat: Uint8Array, n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  if (n < PACKED_INDEX_LIMIT) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = prefix32(flat, i * 32) * PACKED_INDEX_LIMIT + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i] % PACKED_INDEX_LIMIT;
+    // Leaves sharing a 4-byte prefix are now in input order; put each such run in full hash order.
+    let start = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i === n || prefix32(flat, order[i] * 32) !== prefix32(flat, order[start] * 32)) {
+        if (i - start > 1) {
+          const run = Array.from(order.subarray(start, i)).sort((x, y) => compareWords(flat, x * 32, flat, y * 32));
+          order.set(run, start);
+        }
+        start = i;
+      }
+    }
+  } else {
+    const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => compareWords(flat, x * 32, flat, y * 32));
+    order.set(all);
+  }
+  return order;
+}
+
+/**
+ * Builds the tree: sorts the leaf hashes ascending, places them, hashes the inner nodes.
+ * Equal leaf hashes are allowed here (as in OpenZeppelin); `Configuration` forbids them.
+ *
+ * @example
+ * const tree = makeTree([leafA, leafB, leafC]);
+ * treeRoot(tree) // 0x...
+ */
+export function makeTree(leaves: LeafHashesInput): MerkleTree {
+  const flat = flattenLeaves(leaves);
+  const n = flat.length / 32;
+  const nodes = new Uint8Array((2 * n - 1) * 32);
+  const order = sortedOrder(flat, n);
+  for (let k = 0; k < n; k++) {
+    const src = order[k] * 32;
+    nodes.set(flat.subarray(src, src + 32), (2 * n - 2 - k) * 32);
+  }
+  for (let i = n - 2; i >= 0; i--) hashPairInto(nodes, (2 * i + 1) * 32, nodes, (2 * i + 2) * 32, nodes, i * 32);
+  return { nodes, leafCount: n };
+}
+
+/**
+ * The root of a tree, as 0x hex.
+ *
+ * @example
+ * treeRoot(makeTree([leaf])) === leaf // a one-leaf tree's root is the leaf
+ */
+export function treeRoot(tree: MerkleTree): Hex {
+  return bytesToHex(tree.nodes, 0, 32);
+}
+
+/** Node index of the leaf at sorted position `leafIndex`. */
+function nodeIndexOfLeaf(tree: MerkleTree, leafIndex: number, field = "leafIndex"): number {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= tree.leafCount) {
+    throw new InvalidArgumentError("LEAF_INDEX_OUT_OF_RANGE", field, `expected an integer in [0, ${tree.leafCount - 1}]`, {
+      details: { leafIndex, leafCount: tree.leafCount },
+    });
+  }
+  return 2 * tree.leafCount - 2 - leafIndex;
+}
+
+/**
+ * The leaf hash at sorted position `leafIndex` (0 = smallest).
+ *
+ * @example
+ * treeLeaf(tree, 0) // the smallest leaf hash
+ */
+export function treeLeaf(tree: MerkleTree, leafIndex: number): Hex {
+  return bytesToHex(tree.nodes, nodeIndexOfLeaf(tree, leafIndex) * 32, 32);
+}
+
+/**
+ * All leaf hashes in ascending order.
+ *
+ * @example
+ * treeLeaves(makeTree([b, a])) // [a, b] when a < b
+ */
+export function treeLeaves(tree: MerkleTree): Hex[] {
+  const out: Hex[] = [];
+  for (let k = 0; k < tree.leafCount; k++) out.push(bytesToHex(tree.nodes, (2 * tree.leafCount - 2 - k) * 32, 32));
+  return out;
+}
+
+/**
+ * Sorted position of a leaf hash, found by binary search, or -1 when the tree does not hold it.
+ *
+ * @example
+ * findLeaf(tree, leafA) // 0..n-1
+ */
+export function findLeaf(tree: MerkleTree, leaf: Hex | string): number {
+  const key = new Uint8Array(32);
+  writeHex(key, 0, normalizeBytes32(leaf, "leaf"));
+  const n = tree.leafCount;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareWords(tree.nodes, (2 * n - 2 - mid) * 32, key, 0);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * Proof for the leaf at sorted position `leafIndex`: sibling hashes from the leaf up, as
+ * OpenZeppelin `MerkleProof.verify` expects.
+ *
+ * @example
+ * const proof = getProof(tree, findLeaf(tree, leafA));
+ * processProof(leafA, proof) === treeRoot(tree)
+ */
+export function getProof(tree: MerkleTree, leafIndex: number): Hex[] {
+  let i = nodeIndexOfLeaf(tree, leafIndex);
+  const proof: Hex[] = [];
+  while (i > 0) {
+    // Siblings share a parent: odd indices are left children, their sibling is on the right.
+    const sibling = i % 2 === 1 ? i + 1 : i - 1;
+    proof.push(bytesToHex(tree.nodes, sibling * 32, 32));
+    i = (i - 1) >> 1;
+  }
+  return proof;
+}
+
+/**
+ * Multiproof for the leaves at the given sorted positions (any order, no repeats), in
+ * OpenZeppelin's format: `leaves` ascending by hash, then `proof` and `proofFlags` for
+ * `MerkleProof.multiProofVerify`. An empty selection gives `{leaves: [], proof: [root], proofFlags: []}`.
+ *
+ * @example
+ * const mp = getMultiProof(tree, [0, 2]);
+ * processMultiProof(mp) === treeRoot(tree)
+ */
+export function getMultiProof(tree: MerkleTree, leafIndices: readonly number[]): MultiProof {
+  const nodeIndices = leafIndices.map((k, j) => nodeIndexOfLeaf(tree, k, `leafIndices[${j}]`));
+  nodeIndices.sort((a, b) => b - a);
+  for (let j = 1; j < nodeIndices.length; j++) {
+    if (nodeIndices[j] === nodeIndices[j - 1]) {
+      const leafIndex = 2 * tree.leafCount - 2 - nodeIndices[j];
+      throw new InvalidArgumentError("DUPLICATE_LEAF_INDEX", "leafIndices", `leaf index ${leafIndex} is requested twice`, {
+        details: { leafIndex },
+      });
+    }
+  }
+  // A FIFO of node indices to climb from, deepest (largest index) first, as OpenZeppelin's
+  // reference implementation does; a head pointer instead of shift() keeps it linear.
+  const queue = nodeIndices.slice();
+  let head = 0;
+  const proof: Hex[] = [];
+  const proofFlags: boolean[] = [];
+  while (head < queue.length && queue[head] > 0) {
+    const j = queue[head++];
+    const sibling = j % 2 === 1 ? j + 1 : j - 1;
+    if (head < queue.length && queue[head] === sibling) {
+      proofFlags.push(true);
+      head++;
+    } else {
+      proofFlags.push(false);
+      proof.push(bytesToHex(tree.nodes, sibling * 32, 32));
+    }
+    queue.push((j - 1) >> 1);
+  }
+  if (nodeIndices.length === 0) proof.push(treeRoot(tree));
+  return {
+    leaves: nodeIndices.map((i) => bytesToHex(tree.nodes, i * 32, 32)),
+    proof,
+    proofFlags,
+  };
+}
+
+function wordsOf(values: readonly unknown[], field: string): Uint8Array {
+  if (!Array.isArray(values)) {
+    throw new InvalidArgumentError("INVALID_ARRAY", field, "expected an array of bytes32 hex strings");
+  }
+  const out = new Uint8Array(values.length * 32);
+  values.forEach((v, i) => writeHex(out, i * 32, normalizeBytes32(v, `${field}[${i}]`)));
+  return out;
+}
+
+/**
+ * The root a single proof leads to (OpenZeppelin `MerkleProof.processProof`).
+ *
+ * @example
+ * processProof(leaf, getProof(tree, findLeaf(tree, leaf))) === treeRoot(tree)
+ */
+export function processProof(leaf: Hex | string, proof: readonly (Hex | string)[]): Hex {
+  const acc = wordsOf([leaf], "leaf");
+  const words = wordsOf(proof, "proof");
+  for (let i = 0; i < proof.length; i++) hashPairInto(acc, 0, words, i * 32, acc, 0);
+  return bytesToHex(acc, 0, 32);
+}
+
+/**
+ * The root a multiproof leads to, computed step for step as OpenZeppelin
+ * `MerkleProof.processMultiProof` (v5) does, including how it fails: a count mismatch or unused
+ * proof hashes throw `MultiProofError("MerkleProofInvalidMultiproof")`, reading past the end of
+ * the proof or of the hash queue throws `MultiProofError("Panic")` (Solidity panic 0x32), and a
+ * read of a queue slot not yet computed yields zero, as Solidity's zeroed memory does.
+ *
+ * @example
+ * processMultiProof(getMultiProof(tree, [0, 1])) === treeRoot(tree)
+ */
+export function processMultiProof(multiProof: MultiProof): Hex {
+  const { leaves, proof, proofFlags } = multiProof;
+  const leafWords = wordsOf(leaves, "leaves");
+  const proofWords = wordsOf(proof, "proof");
+  if (!Array.isArray(proofFlags) || proofFlags.some((f) => typeof f !== "boolean")) {
+    throw new InvalidArgumentError("INVALID_PROOF_FLAGS", "proofFlags", "expected an array of booleans");
+  }
+  const leavesLen = leaves.length;
+  const proofLen = proof.length;
+  const flagsLen = proofFlags.length;
+  if (leavesLen + proofLen !== flagsLen + 1) {
+    throw new MultiProofError("MerkleProofInvalidMultiproof", "leaves + proof must equal proofFlags + 1", {
+      details: { leavesLen, proofLen, flagsLen },
+    });
+  }
+  if (flagsLen === 0) return leavesLen > 0 ? bytesToHex(leafWords, 0, 32) : bytesToHex(proofWords, 0, 32);
+
+  const hashes = new Uint8Array(flagsLen * 32);
+  let leafPos = 0;
+  let hashPos = 0;
+  let proofPos = 0;
+  const next = (): [Uint8Array, number] => {
+    if (leafPos < leavesLen) return [leafWords, 32 * leafPos++];
+    if (hashPos >= flagsLen) throw new MultiProofError("Panic", "hash queue read out of bounds (panic 0x32)", { details: { panicCode: 0x32 } });
+    return [hashes, 32 * hashPos++];
+  };
+  for (let i = 0; i < flagsLen; i++) {
+    const [a, aOffset] = next();
+    let b: Uint8Array;
+    let bOffset: number;
+    if (proofFlags[i]) {
+      [b, bOffset] = next();
+    } else {
+      if (proofPos >= proofLen) throw new MultiProofError("Panic", "proof read out of bounds (panic 0x32)", { details: { panicCode: 0x32 } });
+      b = proofWords;
+      bOffset = 32 * proofPos++;
+    }
+    hashPairInto(a, aOffset, b, bOffset, hashes, i * 32);
+  }
+  if (proofPos !== proofLen) {
+    throw new MultiProofError("MerkleProofInvalidMultiproof", "not every proof hash was used", {
+      details: { used: proofPos, proofLen },
+    });
+  }
+  return bytesToHex(hashes, (flagsLen - 1) * 32, 32);
+}
+
+/**
+ * Whether `proof` proves `leaf` under `root` (OpenZeppelin `MerkleProof.verify`).
+ *
+ * @example
+ * verifyProof(treeRoot(tree), leaf, getProof(tree, findLeaf(tree, leaf))) // true
+ */
+export function verifyProof(root: Hex | string, leaf: Hex | string, proof: readonly (Hex | string)[]): boolean {
+  return processProof(leaf, proof) === normalizeBytes32(root, "root");
+}
+
+/**
+ * Whether a multiproof proves its leaves under `root` (OpenZeppelin `MerkleProof.multiProofVerify`).
+ * A malformed multiproof throws {@link MultiProofError}, as the Solidity function reverts.
+ *
+ * @example
+ * verifyMultiProof(treeRoot(tree), getMultiProof(tree, [0, 3])) // true
+ */
+export function verifyMultiProof(root: Hex | string, multiProof: MultiProof): boolean {
+  return processMultiProof(multiProof) === normalizeBytes32(root, "root");
+}
+
+/**
+ * Replaces the leaf at sorted position `leafIndex` with `newLeaf`, mutating `tree.nodes`, and
+ * returns the new leaf's sorted position. The leaves between the old and the new position shift
+ * by one slot; only the ancestors of the moved slots are rehashed, so a leaf that keeps its
+ * position costs one path (about log2(n) hashes) and a move costs about twice the distance moved.
+ *
+ * Use {@link replaceLeaf} unless you own the tree and need the speed.
+ *
+ * @example
+ * const newIndex = replaceLeafInPlace(tree, 3, newLeafHash);
+ */
+export function replaceLeafInPlace(tree: MerkleTree, leafIndex: number, newLeaf: Hex | string | Uint8Array): number {
+  const n = tree.leafCount;
+  const { nodes } = tree;
+  const oldNode = nodeIndexOfLeaf(tree, leafIndex);
+  const word = newLeaf instanceof Uint8Array ? newLeaf : wordsOf([newLeaf], "newLeaf");
+  if (word.length !== 32) throw new InvalidArgumentError("INVALID_BYTES32", "newLeaf", "expected 32 bytes");
+
+  // New sorted position: the leaves other than the replaced one stay in order, so count how many
+  // of them are smaller, by binary search over positions with the old slot skipped.
+  const leafAt = (k: number): number => (2 * n - 2 - (k < leafIndex ? k : k + 1)) * 32;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareWords(nodes, leafAt(mid), word, 0) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const newIndex = lo;
+  const newNode = 2 * n - 2 - newIndex;
+
+  // Shift the leaves between the two slots by one node, then write the new leaf.
+  if (newNode < oldNode) nodes.copyWithin((newNode + 1) * 32, newNode * 32, oldNode * 32);
+  else if (newNode > oldNode) nodes.copyWithin(oldNode * 32, (oldNode + 1) * 32, (newNode + 1) * 32);
+  nodes.set(word, newNode * 32);
+
+  // Rehash the ancestors of the dirty slots [a, b] level by level. The parents of a contiguous
+  // range form a contiguous range. A node's last rehash comes one level after its dirty
+  // children's last rehash, so it always sees their final values (leaves sit at two depths in a
+  // complete tree, hence the possible overlap between levels).
+  let a = Math.min(oldNode, newNode);
+  let b = Math.max(oldNode, newNode);
+  while (b > 0) {
+    a = a > 0 ? (a - 1) >> 1 : 0;
+    b = (b - 1) >> 1;
+    for (let p = b; p >= a; p--) hashPairInto(nodes, (2 * p + 1) * 32, nodes, (2 * p + 2) * 32, nodes, p * 32);
+  }
+  return newIndex;
+}
+
+/**
+ * Copy of `tree` with the leaf at sorted position `leafIndex` replaced by `newLeaf`.
+ *
+ * @example
+ * const { tree: updated, leafIndex } = replaceLeaf(tree, 0, newLeafHash);
+ */
+export function replaceLeaf(
+  tree: MerkleTree,
+  leafIndex: number,
+  newLeaf: Hex | string | Uint8Array,
+): { tree: MerkleTree; leafIndex: number } {
+  const copy: MerkleTree = { nodes: tree.nodes.slice(), leafCount: tree.leafCount };
+  const newIndex = replaceLeafInPlace(copy, leafIndex, newLeaf);
+  return { tree: copy, leafIndex: newIndex };
+}

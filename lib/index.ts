@@ -1,0 +1,36 @@
+/**
+ * Arbor library: configurations as Merkle trees, image hashes, wallet addresses, payload hashing
+ * and signatures. Everything public is re-exported here:
+ *
+ * @example
+ * import { Configuration, hashCalls, signPayload, walletAddress } from "./lib";
+ */
+export * from "./errors";
+export {
+  bytesToHex,
+  checkUint,
+  hexToBytes,
+  MAX_UINT256,
+  normalizeAddress,
+  normalizeBytes32,
+  parseDecimal,
+  type Hex,
+} from "./hex";
+export { keccak256, keccak256Utf8 } from "./keccak";
+
+export * from "./configuration/leaves";
+export * from "./configuration/permissions";
+export * from "./configuration/tree";
+export * from "./configuration/image-hash";
+export * from "./configuration/configuration";
+export * from "./configuration/diff";
+
+export * from "./wallet/address";
+
+export * from "./payload/types";
+export * from "./payload/domain";
+export * from "./payload/calls";
+export * from "./payload/hash-calls";
+export * from "./payload/hash-config-update";
+export * from "./payload/hash-message";
+export * from "./payload/typed-data";
