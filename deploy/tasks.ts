@@ -1,0 +1,72 @@
+import path from "node:path";
+import { scope, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+/**
+ * Hardhat tasks for people who live in hardhat.config.ts:
+ *
+ *   npx hardhat arbor predict
+ *   npx hardhat arbor deploy [--rpc <url>[,<url>...]] [--out deployments]   (default: --network's chain)
+ *   npx hardhat arbor verify [--rpc <url>[,<url>...]] [--out deployments]
+ *
+ * They compile first, then run the same code as `npx arbor …`. The library is loaded inside the
+ * actions so that registering the tasks costs Hardhat's start-up nothing.
+ */
+const arbor = scope("arbor", "Deterministic multichain deployment of Arbor's singletons");
+
+interface ChainArgs {
+  rpc?: string;
+  out: string;
+  json: boolean;
+}
+
+async function prepare(hre: HardhatRuntimeEnvironment, args: ChainArgs) {
+  await hre.run("compile", { quiet: true });
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const lib = require("../lib/deploy") as typeof import("../lib/deploy");
+  const source = lib.hardhatArtifacts(hre.config.paths.artifacts, { projectRoot: hre.config.paths.root });
+  const targets: import("../lib/deploy").ChainTarget[] = args.rpc
+    ? args.rpc.split(",").map((u) => u.trim())
+    : [{ label: `hardhat network "${hre.network.name}"`, provider: hre.network.provider }];
+  const io = {
+    out: (line: string) => console.log(line),
+    err: (line: string) => console.error(line),
+    env: process.env,
+  };
+  return { source, targets, io, manifestDir: path.resolve(hre.config.paths.root, args.out) };
+}
+
+arbor
+  .task("deploy", "Put every Arbor singleton at its deterministic address")
+  .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
+  .addOptionalParam("out", "manifest directory", "deployments", types.string)
+  .addFlag("json", "machine-readable output")
+  .setAction(async (args: ChainArgs, hre) => {
+    const { source, targets, io, manifestDir } = await prepare(hre, args);
+    const { runDeploy } = require("./runDeploy") as typeof import("./runDeploy");
+    const code = await runDeploy({ targets, manifestDir, source, json: args.json }, io);
+    if (code !== 0) process.exitCode = code;
+    return code;
+  });
+
+arbor
+  .task("verify", "Check chains against their deployment manifests")
+  .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
+  .addOptionalParam("out", "manifest directory", "deployments", types.string)
+  .addFlag("json", "machine-readable output")
+  .setAction(async (args: ChainArgs, hre) => {
+    const { source, targets, io, manifestDir } = await prepare(hre, args);
+    const { runVerify } = require("./runVerify") as typeof import("./runVerify");
+    const code = await runVerify({ targets, manifestDir, source, json: args.json }, io);
+    if (code !== 0) process.exitCode = code;
+    return code;
+  });
+
+arbor
+  .task("predict", "Print every singleton's address, computed off-chain")
+  .addFlag("json", "machine-readable output")
+  .setAction(async (args: { json: boolean }, hre) => {
+    const { source, io } = await prepare(hre, { out: "deployments", json: args.json });
+    const { runPredict } = require("./runPredict") as typeof import("./runPredict");
+    return runPredict({ source, json: args.json }, io);
+  });
