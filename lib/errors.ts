@@ -84,6 +84,7 @@ export type SignatureErrorCode =
   | "SignatureTruncated"
   | "SignatureTrailingBytes"
   | "UnsupportedSignatureFlags"
+  | "ChainIdZeroNotAllowed"
   | "UnknownSignaturePart"
   | "InvalidProofFlag"
   | "InvalidECDSASignature"
@@ -107,7 +108,7 @@ export type SignatureErrorCode =
 export class SignatureError extends ArborError {
   override readonly name = "SignatureError" as const;
   declare readonly code: SignatureErrorCode;
-  /** Arguments of the Solidity custom error, in order (uint256 as bigint, addresses and bytes32 as hex). */
+  /** Arguments of the Solidity custom error, in order: every uintN as bigint (as ethers decodes them), addresses checksummed, bytes32 lowercase hex. */
   readonly args: readonly unknown[];
 
   constructor(code: SignatureErrorCode, args: readonly unknown[], message: string, options: ArborErrorOptions = {}) {

@@ -34,3 +34,13 @@ export * from "./payload/hash-calls";
 export * from "./payload/hash-config-update";
 export * from "./payload/hash-message";
 export * from "./payload/typed-data";
+
+export * from "./signature/types";
+export * from "./signature/encode-signature";
+export * from "./signature/decode-signature";
+export * from "./signature/ecdsa";
+export * from "./signature/signers";
+export * from "./signature/sign-payload";
+export * from "./signature/recover-signature";
+export * from "./signature/verify-signature";
+export * from "./signature/erc1271";
