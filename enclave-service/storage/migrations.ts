@@ -1,0 +1,150 @@
+import type { Database } from "./database";
+import { DatabaseError } from "./database";
+
+/**
+ * The schema, as an append-only list of migrations. Never edit an applied migration: add a new one.
+ * PGlite and PostgreSQL run exactly these statements.
+ *
+ * Times are unix milliseconds in bigint columns (not timestamptz) so both drivers return the same
+ * value and the enclave never depends on a database clock or time zone.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      -- Pool generations: exactly one is active (new records use it); older ones are retiring
+      -- until no record refers to their keys, then retired.
+      CREATE TABLE cipher_generations (
+        generation    integer PRIMARY KEY CHECK (generation > 0),
+        state         text NOT NULL CHECK (state IN ('active', 'retiring', 'retired')),
+        created_at_ms bigint NOT NULL,
+        retired_at_ms bigint
+      );
+      CREATE UNIQUE INDEX cipher_generations_one_active ON cipher_generations ((true)) WHERE state = 'active';
+
+      -- Pool keys. The key itself is never stored: only its three Shamir shares, each wrapped to a
+      -- different key holder, and a commitment that detects a wrong recombination.
+      CREATE TABLE cipher_keys (
+        id            text PRIMARY KEY,
+        generation    integer NOT NULL REFERENCES cipher_generations (generation),
+        key_check     bytea NOT NULL,
+        share_1       bytea NOT NULL,
+        share_2       bytea NOT NULL,
+        share_3       bytea NOT NULL,
+        created_at_ms bigint NOT NULL
+      );
+      CREATE INDEX cipher_keys_generation ON cipher_keys (generation);
+
+      -- One identity signer per identity (per ecosystem). The primary key is what makes creation
+      -- happen at most once under concurrent first logins.
+      CREATE TABLE identity_signers (
+        ecosystem     text NOT NULL,
+        identity_id   text NOT NULL,
+        address       text NOT NULL,
+        cipher_key_id text NOT NULL REFERENCES cipher_keys (id),
+        ciphertext    bytea NOT NULL,
+        created_at_ms bigint NOT NULL,
+        PRIMARY KEY (ecosystem, identity_id)
+      );
+      CREATE INDEX identity_signers_cipher_key ON identity_signers (cipher_key_id);
+
+      -- A started authentication. Bound to the auth key that started it; consumed at most once.
+      CREATE TABLE auth_commitments (
+        id                text PRIMARY KEY,
+        ecosystem         text NOT NULL,
+        auth_key          text NOT NULL,
+        identity_type     text NOT NULL CHECK (identity_type IN ('email', 'phone', 'oidc')),
+        issuer            text NOT NULL,
+        identity_id       text,
+        audience          text NOT NULL,
+        answer_hash       bytea,
+        cipher_key_id     text REFERENCES cipher_keys (id),
+        secret_ciphertext bytea,
+        attempts          integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        max_attempts      integer NOT NULL CHECK (max_attempts > 0),
+        expires_at_ms     bigint NOT NULL,
+        consumed_at_ms    bigint,
+        created_at_ms     bigint NOT NULL,
+        CHECK (attempts <= max_attempts),
+        CHECK ((cipher_key_id IS NULL) = (secret_ciphertext IS NULL))
+      );
+      CREATE INDEX auth_commitments_cipher_key ON auth_commitments (cipher_key_id);
+
+      -- An auth key bound to an identity for a bounded lifetime.
+      CREATE TABLE auth_keys (
+        auth_key      text PRIMARY KEY,
+        ecosystem     text NOT NULL,
+        identity_id   text NOT NULL,
+        identity_type text NOT NULL,
+        issuer        text NOT NULL,
+        audience      text NOT NULL,
+        expires_at_ms bigint NOT NULL,
+        created_at_ms bigint NOT NULL,
+        FOREIGN KEY (ecosystem, identity_id) REFERENCES identity_signers (ecosystem, identity_id)
+      );
+
+      -- The last request nonce seen per auth key (strictly increasing).
+      CREATE TABLE auth_key_nonces (
+        auth_key      text PRIMARY KEY,
+        last_nonce    numeric(20, 0) NOT NULL,
+        updated_at_ms bigint NOT NULL
+      );
+    `,
+  },
+];
+
+/**
+ * Brings `db` to the latest schema. Safe to run from several processes at once: an advisory lock
+ * serializes them and each migration runs in the same transaction as its bookkeeping row.
+ *
+ * @example
+ * await migrate(db); // [1] on an empty database, [] afterwards
+ */
+export async function migrate(db: Database): Promise<number[]> {
+  const applied: number[] = [];
+  const tx = await db.begin();
+  try {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('arbor.migrations'))");
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS arbor_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at_ms bigint NOT NULL)",
+    );
+    const done = new Set((await tx.query("SELECT version FROM arbor_migrations")).rows.map((r) => Number(r.version)));
+    const known = new Set(MIGRATIONS.map((m) => m.version));
+    for (const v of done) {
+      if (!known.has(v)) {
+        throw new DatabaseError(`database has migration ${v}, which this code does not know: refusing to run an older build`);
+      }
+    }
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      // PGlite's extended protocol takes one statement per query: split on the statement ends.
+      for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      await tx.query("INSERT INTO arbor_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)", [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+      applied.push(m.version);
+    }
+    await tx.commit();
+  } catch (err) {
+    await tx.rollback();
+    throw err;
+  }
+  return applied;
+}
+
+/** Splits migration SQL at semicolons that end a line; our migrations contain no semicolons in strings. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*\n/)
+    .map((s) =>
+      s
+        .split("\n")
+        .filter((line) => !line.trim().startsWith("--"))
+        .join("\n")
+        .trim(),
+    )
+    .filter((s) => s.length > 0);
+}
