@@ -3,7 +3,7 @@
  * wallet's blocklist, and whether a target accepts an attested call. {@link chainSessionState}
  * reads it from a chain; {@link memorySessionState} holds it in memory (for tests and simulations).
  */
-import { AbiCoder, Contract, Interface, isError, type Provider } from "ethers";
+import { AbiCoder, Contract, Interface, isError, isHexString, type Provider } from "ethers";
 import { bytesToHex, hexToBytes, normalizeAddress, type Hex } from "../hex";
 import type { NormalizedCall } from "../payload/calls";
 import { ON_FAILURE_CODES } from "../payload/calls";
@@ -118,8 +118,10 @@ export function chainSessionState(options: { provider: Provider; sessions: strin
         // The module reads the first word of whatever comes back, and refuses anything shorter.
         return result.length >= 66 ? (result.slice(0, 66).toLowerCase() as Hex) : undefined;
       } catch (error) {
-        // A revert refuses, as in the module; a network failure is not an answer.
-        if (isError(error, "CALL_EXCEPTION")) return undefined;
+        // A revert refuses, as in the module; a network failure is not an answer. Ethers reports
+        // a revert as CALL_EXCEPTION; Hardhat's in-process provider throws an error carrying the
+        // revert data instead.
+        if (isError(error, "CALL_EXCEPTION") || isHexString((error as { data?: unknown }).data)) return undefined;
         throw error;
       }
     },
