@@ -89,7 +89,7 @@ export type SignatureErrorCode =
   | "InvalidProofFlag"
   | "InvalidECDSASignature"
   | "InvalidERC1271Signature"
-  | "SignaturePartsNotAscending"
+  | "DuplicateLeaf"
   | "DuplicateSigner"
   | "WeightOverflow"
   | "MerkleProofInvalidMultiproof"

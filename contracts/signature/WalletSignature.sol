@@ -36,8 +36,8 @@ library WalletSignature {
     error InvalidECDSASignature(uint256 index);
     /// @notice Thrown when contract `signer` of part `index` does not accept its signature (ERC-1271).
     error InvalidERC1271Signature(uint256 index, address signer);
-    /// @notice Thrown when the leaf of part `index` is not above the previous part's leaf.
-    error SignaturePartsNotAscending(uint256 index, bytes32 previousLeaf, bytes32 leaf);
+    /// @notice Thrown when part `index` proves the same `leaf` as an earlier part.
+    error DuplicateLeaf(uint256 index, bytes32 leaf);
     /// @notice Thrown when `signer` signs a second time, in part `index`.
     error DuplicateSigner(uint256 index, address signer);
     /// @notice Thrown when adding part `index`'s `weight` to `total` would overflow.
@@ -164,7 +164,6 @@ library WalletSignature {
         uint256 partCount = leaves.length;
         address[] memory signers = new address[](partCount);
         uint256 signerCount;
-        bytes32 previous;
         uint256 cursor = HEADER_LENGTH;
 
         for (uint256 i; i < partCount; ++i) {
@@ -172,10 +171,17 @@ library WalletSignature {
             (cursor, part) = _recoverPart(signature, digest, cursor, i);
             preapproved = preapproved || part.preapproved;
 
-            // Ascending leaves are the multiproof's order, and make a repeated leaf impossible.
-            if (part.leaf <= previous) revert SignaturePartsNotAscending(i, previous, part.leaf);
-            previous = part.leaf;
-            leaves[i] = part.leaf;
+            // Insertion sort into ascending order, the multiproof's leaf order. Signers put parts
+            // in that order already, so this is one comparison per part; a signature made for
+            // another digest recovers strangers in random order and still fails on the image
+            // hash, which is what it is, rather than on an ordering detail.
+            uint256 j = i;
+            while (j != 0 && leaves[j - 1] > part.leaf) {
+                leaves[j] = leaves[j - 1];
+                --j;
+            }
+            if (j != 0 && leaves[j - 1] == part.leaf) revert DuplicateLeaf(i, part.leaf);
+            leaves[j] = part.leaf;
 
             if (part.signer != address(0)) {
                 // Quadratic, but over a handful of signers it is cheaper than any set structure.

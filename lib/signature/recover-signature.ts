@@ -15,7 +15,6 @@ export interface RecoverOptions {
   isValidErc1271?: Erc1271Checker;
 }
 
-const ZERO_WORD = `0x${"00".repeat(32)}` as Hex;
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /**
@@ -23,7 +22,7 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
  * (`WalletSignature.recover`, lib/signature/ENCODING.md "Verification"), with the same checks, in
  * the same order, failing with a {@link SignatureError} named after the same Solidity error:
  * structure (see `decodeSignature`), then per part `InvalidECDSASignature(index)`,
- * `InvalidERC1271Signature(index, signer)`, `SignaturePartsNotAscending(index, previousLeaf, leaf)`,
+ * `InvalidERC1271Signature(index, signer)`, `DuplicateLeaf(index, leaf)`,
  * `DuplicateSigner(index, signer)`, `WeightOverflow(index, total, weight)`, then
  * `MerkleProofInvalidMultiproof()`, then `ThresholdNotMet(weight, threshold)`.
  *
@@ -44,7 +43,6 @@ export async function recoverSignature(
   const leafHashes: Hex[] = [];
   const signers: RecoveredSigner[] = [];
   const seen = new Set<string>();
-  let previous = ZERO_WORD;
   let total = 0n;
   let preapproved = false;
 
@@ -81,11 +79,13 @@ export async function recoverSignature(
         leaf = { kind: "preapproved-digest", digest: message };
         break;
     }
-    // Leaf hashes are fixed-length lowercase hex, so string order is numeric order.
+    // Insertion into ascending order, as the contract does: the multiproof's leaf order. Leaf
+    // hashes are fixed-length lowercase hex, so string order is numeric order.
     const hash = bytesToHex(leafHashBytes(leaf));
-    if (hash <= previous) throw new SignatureError("SignaturePartsNotAscending", [index, previous, hash], "parts must ascend by leaf hash");
-    previous = hash;
-    leafHashes.push(hash);
+    let j = leafHashes.length;
+    while (j !== 0 && leafHashes[j - 1] > hash) j--;
+    if (j !== 0 && leafHashes[j - 1] === hash) throw new SignatureError("DuplicateLeaf", [index, hash], `part ${i} proves the same leaf as an earlier part`);
+    leafHashes.splice(j, 0, hash);
 
     if (address !== undefined && address !== ZERO_ADDRESS) {
       if (seen.has(address)) throw new SignatureError("DuplicateSigner", [index, address], `${address} signs twice`);

@@ -165,12 +165,21 @@ describe("signature", () => {
       await expectRejection(recoverSignature(digest, encodeSignature(sig)), "InvalidArgumentError", "ERC1271_CHECKER_REQUIRED");
     });
 
-    it("throws SignaturePartsNotAscending(index, previousLeaf, leaf) when parts are out of order", async () => {
+    it("accepts parts in any order and proves the same configuration when parts are reordered", async () => {
       const sig = await valid();
       const parts = [sig.parts[1], sig.parts[0], sig.parts[2]];
+      const canonical = await recoverSignature(digest, encodeSignature(sig), opts);
+      const reordered = await recoverSignature(digest, encodeSignature({ ...sig, parts }), opts);
+      expect(reordered.imageHash).to.equal(canonical.imageHash);
+      expect(reordered.weight).to.equal(canonical.weight);
+    });
+
+    it("throws DuplicateLeaf(index, leaf) when two parts prove the same leaf", async () => {
+      const sig = await valid();
       const recovered = await recoverSignature(digest, encodeSignature(sig), opts);
-      const err = await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, parts }), opts), "SignatureError", "SignaturePartsNotAscending");
-      expect(err.args).to.deep.equal([1n, recovered.signers[1].leafHash, recovered.signers[0].leafHash]);
+      const parts = [sig.parts[0], sig.parts[1], sig.parts[0]];
+      const err = await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, parts }), opts), "SignatureError", "DuplicateLeaf");
+      expect(err.args).to.deep.equal([2n, recovered.signers[0].leafHash]);
     });
 
     it("throws DuplicateSigner(index, signer) when one key signs twice with different weights", async () => {
