@@ -1,0 +1,22 @@
+/**
+ * `npm run demo`: Arbor end to end on embedded defaults. Each part prints its steps and throws on
+ * anything unexpected, so the demo exits non-zero if any part fails.
+ */
+import { runCoreDemo } from "./core";
+
+const log = (line: string) => console.log(`  ${line}`);
+
+async function main(): Promise<void> {
+  console.log("Arbor demo\n");
+  console.log("[1] Counterfactual 2-of-3 wallet");
+  await runCoreDemo(log);
+  console.log("\nDemo finished.");
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
