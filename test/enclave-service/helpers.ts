@@ -70,3 +70,135 @@ export async function snapshot(db: Pick<Database, "query">): Promise<Record<stri
 
 /** A short pause (for tests that must let a background process make progress). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { computeAddress } from "ethers";
+import { responseBinding, verifyAttestationDocument } from "../../lib/attestation";
+import { AUTH_HEADERS, canonicalRequest, type AuthKey } from "../../lib/identity";
+import { openWithPrivateKey } from "../../enclave-service/custody/x25519-box";
+import { combinePoolKey, shareAad, WRAP_INFO } from "../../enclave-service/custody/pool-key-shares";
+import { openRecord } from "../../enclave-service/custody/record-cipher";
+import { loadOrCreateMasterKey } from "../../enclave-service/key-holder/master-key";
+
+/** A raw HTTP exchange, optionally signed; the result is attestation-checked. */
+export interface RawInput {
+  method: string;
+  path: string;
+  body?: string | Uint8Array;
+  key?: AuthKey;
+  nonce?: bigint;
+  timestamp?: number;
+  headers?: Record<string, string>;
+  /** Sign this body but send `body` (to test signature checks). */
+  signedBody?: string;
+}
+export type RawResult = { status: number; json: Record<string, any>; headers: Headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Signs a request now and returns a function that sends it, so a test can fire many pre-signed
+ * requests at the same moment.
+ */
+export async function prepareRequest(url: string, rootPem: string, input: RawInput): Promise<() => Promise<RawResult>> {
+  const body = typeof input.body === "string" ? Buffer.from(input.body, "utf8") : Buffer.from(input.body ?? new Uint8Array(0));
+  const attestationNonce = randomBytes(8);
+  const headers: Record<string, string> = { "x-attestation-nonce": attestationNonce.toString("hex"), ...(input.body !== undefined ? { "content-type": "application/json" } : {}) };
+  if (input.key) {
+    const nonce = input.nonce ?? BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000));
+    const timestamp = input.timestamp ?? Date.now();
+    headers[AUTH_HEADERS.key] = input.key.id;
+    headers[AUTH_HEADERS.nonce] = nonce.toString();
+    headers[AUTH_HEADERS.timestamp] = String(timestamp);
+    headers[AUTH_HEADERS.signature] = await input.key.sign(
+      canonicalRequest({ method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
+    );
+  }
+  Object.assign(headers, input.headers ?? {});
+  return async () => {
+    const res = await fetch(url + input.path, { method: input.method, headers, body: input.method === "GET" ? undefined : body });
+    const responseBody = new Uint8Array(await res.arrayBuffer());
+    const doc = res.headers.get("x-attestation-document");
+    if (!doc) throw new Error(`no X-Attestation-Document on ${res.status} ${Buffer.from(responseBody).toString()}`);
+    // Every response, errors included, must be attested over these exact bytes. A body over the
+    // limit never reaches the enclave, so its 413 binds an empty request body (README.md).
+    verifyAttestationDocument(new Uint8Array(Buffer.from(doc, "base64")), {
+      roots: [rootPem],
+      nonce: headers["x-attestation-nonce"] === attestationNonce.toString("hex") ? new Uint8Array(attestationNonce) : undefined,
+      userData: responseBinding({ method: input.method, path: input.path, requestBody: res.status === 413 ? new Uint8Array(0) : body, status: res.status, responseBody }),
+    });
+    return { status: res.status, json: JSON.parse(Buffer.from(responseBody).toString("utf8")), headers: res.headers };
+  };
+}
+
+/** Signs and sends at once. */
+export async function rawRequest(url: string, rootPem: string, input: RawInput): Promise<RawResult> {
+  return (await prepareRequest(url, rootPem, input))();
+}
+
+/**
+ * The first needle found in `haystack`, or undefined. One pass over the haystack with a set of
+ * 4-byte needle prefixes, so scanning tens of megabytes of database files for hundreds of secret
+ * encodings takes a second, not minutes.
+ */
+export function findAny(haystack: Buffer, needles: { label: string; bytes: Buffer }[]): string | undefined {
+  const byPrefix = new Map<number, { label: string; bytes: Buffer }[]>();
+  for (const n of needles) {
+    if (n.bytes.length < 4) throw new Error("needles must be at least 4 bytes");
+    const p = n.bytes.readUInt32LE(0);
+    byPrefix.set(p, [...(byPrefix.get(p) ?? []), n]);
+  }
+  for (let i = 0; i + 4 <= haystack.length; i++) {
+    const candidates = byPrefix.get(haystack.readUInt32LE(i));
+    if (!candidates) continue;
+    for (const c of candidates) if (haystack.compare(c.bytes, 0, c.bytes.length, i, i + c.bytes.length) === 0) return c.label;
+  }
+  return undefined;
+}
+
+/**
+ * Every secret the service's data protects, recovered offline the way only all key holders
+ * together could: their master keys unwrap the shares in the database, the shares rebuild the pool
+ * keys, the pool keys open the records. The no-plaintext test then searches for these.
+ */
+export async function recoverSecretsOffline(dataDir: string, db: Pick<Database, "query">): Promise<{ label: string; bytes: Uint8Array }[]> {
+  const masters = [1, 2, 3].map((i) => loadOrCreateMasterKey(path.join(dataDir, `key-holder-${i}`), i));
+  const secrets: { label: string; bytes: Uint8Array }[] = [];
+  const poolKeys = new Map<string, Uint8Array>();
+  for (const row of (await db.query("SELECT * FROM cipher_keys")).rows) {
+    const id = String(row.id);
+    const shares = [1, 2, 3].map((i) => openWithPrivateKey(masters[i - 1].privateKey, row[`share_${i}`] as Uint8Array, WRAP_INFO, shareAad(id, i)));
+    shares.forEach((s, i) => secrets.push({ label: `share ${i + 1} of ${id}`, bytes: s }));
+    const key = await combinePoolKey(shares.slice(0, 2), id, row.key_check as Uint8Array);
+    poolKeys.set(id, key);
+    secrets.push({ label: `pool key ${id}`, bytes: key });
+  }
+  for (const row of (await db.query("SELECT * FROM identity_signers")).rows) {
+    const key = openRecord(poolKeys.get(String(row.cipher_key_id))!, row.ciphertext as Uint8Array, {
+      table: "identity_signers",
+      rowKey: String(row.identity_id),
+      scope: String(row.ecosystem),
+      cipherKeyId: String(row.cipher_key_id),
+    });
+    if (computeAddress("0x" + Buffer.from(key).toString("hex")) !== row.address) throw new Error("offline recovery produced a wrong signer key");
+    secrets.push({ label: `signer key of ${row.address}`, bytes: key });
+  }
+  return secrets;
+}
+
+/** The ways a secret could show up in text or binary: raw, hex, 0x-hex, base64, base64url. */
+export function secretForms(bytes: Uint8Array): Buffer[] {
+  const b = Buffer.from(bytes);
+  return [b, Buffer.from(b.toString("hex")), Buffer.from(b.toString("hex").toUpperCase()), Buffer.from(b.toString("base64").replace(/=+$/, "")), Buffer.from(b.toString("base64url"))];
+}
+
+/** Every regular file below `dir` (for scanning raw database files and logs). */
+export function filesBelow(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    const st = statSync(full);
+    if (st.isDirectory()) out.push(...filesBelow(full));
+    else if (st.isFile()) out.push(full);
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import { isLocalAttestationRoot } from "../../lib/attestation";
+
+/** An OpenID Connect provider an ecosystem accepts (Google, Apple, ... are configuration, not code). */
+export interface OidcProviderConfig {
+  /** The `iss` value, e.g. "https://accounts.google.com"; discovery is `${issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  /** Stays inside the service: the enclave puts it on the token request, no client ever sees it. */
+  clientSecret: string;
+  redirectUri: string;
+  /** Default ["openid", "email"]. */
+  scopes?: string[];
+}
+
+/** A tenant: the apps (origins) it serves and how their users may log in. */
+export interface EcosystemConfig {
+  /** App origins that may be attestation audiences, e.g. "https://app.example". */
+  origins: string[];
+  /** Which OTP identity types are on (default: both). */
+  otp?: { email?: boolean; phone?: boolean };
+  oidc?: OidcProviderConfig[];
+}
+
+/** Everything the enclave process is started with. */
+export interface EnclaveConfig {
+  /** Unix socket the enclave listens on (the stand-in for its vsock port). */
+  socketPath: string;
+  /** Production policy: refuses to run with a LOCAL attestation root. */
+  production?: boolean;
+  ecosystems: Record<string, EcosystemConfig>;
+  /** The three key holders' master public keys (base64 X25519), holder 1 first. */
+  keyHolders: { holder: number; publicKey: string }[];
+  pool?: { size?: number; cacheMs?: number };
+  otp?: { ttlMs?: number; maxAttempts?: number };
+  oidc?: { ttlMs?: number; maxAttempts?: number };
+  /** How long a completed login binds the auth key (default 7 days). */
+  authKeyLifetimeMs?: number;
+  /** Longest attestation the service signs, in seconds (default 7 days). */
+  maxAttestationLifetimeSeconds?: number;
+  /** Accepted distance between a request's timestamp and the enclave clock (default 5 minutes). */
+  requestClockSkewMs?: number;
+  /** Token bucket per auth key for signing requests (default 20/s, burst 40). */
+  rateLimit?: { perSecond: number; burst: number };
+  /** SHA-256 (hex) of the admin bearer token; admin routes are off without it. */
+  adminTokenSha256?: string;
+  /** Background re-encryption interval (default 60 s; 0 disables it). */
+  reencryptIntervalMs?: number;
+  /** Largest request body the enclave handles (default 64 KiB). */
+  maxBodyBytes?: number;
+}
+
+/** A configuration the enclave refuses to start with. */
+export class EnclaveConfigError extends Error {
+  override readonly name = "EnclaveConfigError" as const;
+  readonly code = "invalid-enclave-config" as const;
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/**
+ * Checks a configuration before anything starts. In production a LOCAL attestation root is refused:
+ * documents chained to it prove nothing to anyone but the machine's owner.
+ *
+ * @example
+ * validateEnclaveConfig(JSON.parse(readFileSync(file, "utf8")), { rootPem: attestor.rootPem });
+ */
+export function validateEnclaveConfig(config: EnclaveConfig, attestation: { rootPem: string }): EnclaveConfig {
+  if (config.production === true && isLocalAttestationRoot(attestation.rootPem)) {
+    throw new EnclaveConfigError("production configuration refuses the LOCAL attestation root; run inside AWS Nitro", "production");
+  }
+  if (typeof config.socketPath !== "string" || config.socketPath.length === 0) throw new EnclaveConfigError("required", "socketPath");
+  if (!Array.isArray(config.keyHolders) || config.keyHolders.length !== 3) throw new EnclaveConfigError("exactly three key holders", "keyHolders");
+  config.keyHolders.forEach((h, i) => {
+    if (h.holder !== i + 1) throw new EnclaveConfigError(`must be holder ${i + 1}`, `keyHolders[${i}].holder`);
+    if (Buffer.from(String(h.publicKey), "base64").length !== 32) throw new EnclaveConfigError("must be a base64 32-byte X25519 key", `keyHolders[${i}].publicKey`);
+  });
+  if (config.ecosystems === null || typeof config.ecosystems !== "object" || Object.keys(config.ecosystems).length === 0) {
+    throw new EnclaveConfigError("at least one ecosystem", "ecosystems");
+  }
+  for (const [id, eco] of Object.entries(config.ecosystems)) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw new EnclaveConfigError("ecosystem ids are lowercase [a-z0-9-]", `ecosystems.${id}`);
+    if (!Array.isArray(eco.origins) || eco.origins.length === 0) throw new EnclaveConfigError("at least one origin", `ecosystems.${id}.origins`);
+    for (const o of eco.origins) {
+      let u: URL;
+      try {
+        u = new URL(o);
+      } catch {
+        throw new EnclaveConfigError(`${o} is not a URL`, `ecosystems.${id}.origins`);
+      }
+      if (u.origin !== o) throw new EnclaveConfigError(`${o} is not an origin (scheme://host[:port], no path)`, `ecosystems.${id}.origins`);
+    }
+    for (const [i, p] of (eco.oidc ?? []).entries()) {
+      for (const f of ["issuer", "clientId", "clientSecret", "redirectUri"] as const) {
+        if (typeof p[f] !== "string" || p[f].length === 0) throw new EnclaveConfigError("required", `ecosystems.${id}.oidc[${i}].${f}`);
+      }
+    }
+  }
+  if (config.adminTokenSha256 !== undefined && !/^[0-9a-f]{64}$/.test(config.adminTokenSha256)) {
+    throw new EnclaveConfigError("must be 64 lowercase hex digits", "adminTokenSha256");
+  }
+  return config;
+}

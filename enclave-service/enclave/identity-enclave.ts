@@ -1,0 +1,237 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { responseBinding } from "../../lib/attestation";
+import { ChannelError } from "../channel/channel-error";
+import { CustodyError } from "../custody/custody-error";
+import { openApiDocument } from "../api/openapi";
+import type { Attestor } from "./attestor";
+import type { EnclaveConfig } from "./enclave-config";
+import { HostLink } from "./host-link";
+import { header, type EnclaveResponse, type ForwardedRequest } from "./http-types";
+import { KeyPool } from "./key-pool";
+import { OidcDirectory } from "./oidc-directory";
+import { completeOidc, initiateOidc } from "./oidc";
+import { completeLogin, initiateOtp } from "./otp";
+import { RateLimiter } from "./rate-limiter";
+import { checkRequestSignature, consumeNonce } from "./request-auth";
+import type { RequestContext } from "./request-context";
+import { ServiceError } from "./service-error";
+import { describeIdentity, signSessionAttestation } from "./sign-session-attestation";
+import type { Channel } from "../channel/channel";
+
+type Body = Record<string, unknown>;
+type Route =
+  | { auth: "none"; run: () => Promise<unknown> }
+  | { auth: "auth-key"; run: (ctx: RequestContext, body: Body) => Promise<unknown> }
+  | { auth: "admin"; run: (body: Body) => Promise<unknown> };
+
+const MAX_ATTESTATION_NONCE_BYTES = 64;
+
+/**
+ * The application inside the enclave: routes each forwarded HTTP request, runs it in one database
+ * transaction (all or nothing), and answers with the exact response bytes plus an attestation
+ * document binding the request and response (X-Attestation-Document), errors included.
+ *
+ * @example
+ * const enclave = new IdentityEnclave(config, attestor, () => channel);
+ * const response = await enclave.handle(forwardedRequest);
+ */
+export class IdentityEnclave {
+  readonly link: HostLink;
+  readonly pool: KeyPool;
+  private readonly oidc: OidcDirectory;
+  private readonly limiter: RateLimiter;
+  private readonly routes: Record<string, Record<string, Route>>;
+  private jobTimer?: NodeJS.Timeout;
+  private jobRunning = false;
+  private prepared?: Promise<unknown>;
+
+  constructor(
+    private readonly config: EnclaveConfig,
+    private readonly attestor: Attestor,
+    channel: () => Channel | undefined,
+  ) {
+    this.link = new HostLink(channel);
+    this.pool = new KeyPool(
+      this.link,
+      attestor,
+      config.keyHolders.map((h) => ({ holder: h.holder, publicKey: new Uint8Array(Buffer.from(h.publicKey, "base64")) })),
+      { poolSize: config.pool?.size, cacheMs: config.pool?.cacheMs },
+    );
+    this.oidc = new OidcDirectory(this.link);
+    this.limiter = new RateLimiter(config.rateLimit?.perSecond ?? 20, config.rateLimit?.burst ?? 40);
+    const doc = openApiDocument();
+    this.routes = {
+      "/openapi.json": { GET: { auth: "none", run: async () => doc } },
+      "/v1/health": { GET: { auth: "none", run: async () => ({ status: "ok", measurement: attestor.measurement }) } },
+      "/v1/auth/initiate": {
+        POST: {
+          auth: "auth-key",
+          run: (ctx, body) => {
+            const t = body.identityType;
+            if (t === "email" || t === "phone") return initiateOtp(ctx, body, t);
+            if (t === "oidc") return initiateOidc(ctx, body);
+            throw new ServiceError("invalid-request", 'identityType must be "email", "phone" or "oidc"', { field: "identityType" });
+          },
+        },
+      },
+      "/v1/auth/complete": { POST: { auth: "auth-key", run: (ctx, body) => completeLogin(ctx, body, completeOidc) } },
+      "/v1/identity": { GET: { auth: "auth-key", run: (ctx) => describeIdentity(ctx) } },
+      "/v1/attestations": { POST: { auth: "auth-key", run: (ctx, body) => signSessionAttestation(ctx, body) } },
+      "/admin/v1/rotate": { POST: { auth: "admin", run: () => this.pool.rotate() } },
+      "/admin/v1/reencrypt": {
+        POST: {
+          auth: "admin",
+          run: (body) =>
+            this.pool.reencryptPass({
+              batchSize: typeof body.batchSize === "number" ? body.batchSize : undefined,
+              maxBatches: typeof body.maxBatches === "number" ? body.maxBatches : undefined,
+            }),
+        },
+      },
+      "/admin/v1/custody": { GET: { auth: "admin", run: async () => ({ generations: await this.pool.status() }) } },
+    };
+  }
+
+  /** Called when a host connects: makes sure the pool has a generation, starts the background job. */
+  async onHostConnected(): Promise<void> {
+    this.prepared = this.pool.ensureGeneration();
+    await this.prepared;
+    const every = this.config.reencryptIntervalMs ?? 60_000;
+    if (every > 0 && !this.jobTimer) {
+      this.jobTimer = setInterval(() => void this.runJob(), every);
+      this.jobTimer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.jobTimer) clearInterval(this.jobTimer);
+    this.jobTimer = undefined;
+    this.pool.clearCache();
+  }
+
+  private async runJob(): Promise<void> {
+    if (this.jobRunning) return;
+    this.jobRunning = true;
+    try {
+      const r = await this.pool.reencryptPass();
+      if (r.reencrypted > 0 || r.deletedKeys > 0) this.link.log({ event: "reencrypt-pass", ...r });
+    } catch (err) {
+      this.link.log({ event: "reencrypt-pass-failed", code: (err as { code?: string }).code, message: (err as Error).message });
+    } finally {
+      this.jobRunning = false;
+    }
+  }
+
+  /** Handles one request; never throws: every failure becomes an attested error response. */
+  async handle(req: ForwardedRequest): Promise<EnclaveResponse> {
+    let status: number;
+    let payload: unknown;
+    try {
+      payload = await this.route(req);
+      status = 200;
+    } catch (err) {
+      ({ status, payload } = this.errorPayload(err));
+    }
+    const body = new Uint8Array(Buffer.from(JSON.stringify(payload), "utf8"));
+    const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+    let nonce: Uint8Array | undefined;
+    try {
+      nonce = parseAttestationNonce(header(req, "x-attestation-nonce"));
+    } catch {
+      nonce = undefined; // the error response already says why; the document then has no nonce
+    }
+    let userData: Uint8Array | undefined;
+    try {
+      userData = responseBinding({ method: req.method, path: req.target, requestBody: req.body, status, responseBody: body });
+    } catch {
+      userData = undefined;
+    }
+    const document = await this.attestor.document({ userData, nonce });
+    headers["x-attestation-document"] = Buffer.from(document).toString("base64");
+    return { status, headers, body };
+  }
+
+  private async route(req: ForwardedRequest): Promise<unknown> {
+    if (req.bodyTooLarge) throw new ServiceError("body-too-large", "request body is over the limit", { limit: this.config.maxBodyBytes ?? 65536 });
+    if (req.body.length > (this.config.maxBodyBytes ?? 65536)) {
+      throw new ServiceError("body-too-large", "request body is over the limit", { limit: this.config.maxBodyBytes ?? 65536 });
+    }
+    parseAttestationNonce(header(req, "x-attestation-nonce"));
+    const path = req.target.split("?")[0];
+    const byMethod = Object.prototype.hasOwnProperty.call(this.routes, path) ? this.routes[path] : undefined;
+    if (!byMethod) throw new ServiceError("not-found", `no route ${path}`, { path });
+    const route = byMethod[req.method];
+    if (!route) throw new ServiceError("method-not-allowed", `${req.method} is not allowed on ${path}`, { allowed: Object.keys(byMethod) });
+
+    const body = req.method === "POST" ? parseJsonBody(req) : {};
+    if (route.auth === "none") return route.run();
+    if (route.auth === "admin") {
+      this.checkAdmin(req);
+      return route.run(body);
+    }
+    const { authKey, nonce } = checkRequestSignature(req, this.config.requestClockSkewMs ?? 5 * 60_000);
+    // The first requests after a (re)connect wait for the pool to exist; a failed preparation is retried.
+    await (this.prepared ?? Promise.resolve()).catch(() => (this.prepared = this.pool.ensureGeneration()));
+    const wait = this.limiter.take(authKey);
+    if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
+    return this.link.transaction(async (tx) => {
+      await consumeNonce(tx, authKey, nonce);
+      const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, oidc: this.oidc, authKey, now: Date.now(), tx };
+      return route.run(ctx, body);
+    });
+  }
+
+  private checkAdmin(req: ForwardedRequest): void {
+    const expected = this.config.adminTokenSha256;
+    const auth = header(req, "authorization");
+    const token = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
+    if (!expected || token === undefined) throw new ServiceError("admin-unauthorized", "admin routes need Authorization: Bearer <admin token>");
+    const given = createHash("sha256").update(token, "utf8").digest();
+    if (!timingSafeEqual(given, Buffer.from(expected, "hex"))) throw new ServiceError("admin-unauthorized", "wrong admin token");
+  }
+
+  private errorPayload(err: unknown): { status: number; payload: { code: string; message: string; details?: unknown } } {
+    if (err instanceof ServiceError) {
+      return { status: err.status, payload: { code: err.code, message: err.message, details: err.details } };
+    }
+    if (err instanceof CustodyError) {
+      if (err.code === "record-tampered" || err.code === "unknown-cipher-key") {
+        return { status: 500, payload: { code: "record-tampered", message: err.message, details: err.details } };
+      }
+      return { status: 503, payload: { code: "custody-unavailable", message: err.message, details: err.details } };
+    }
+    // Logged for operators with no request data: a message and a code, never a value.
+    const e = err as { code?: string; remoteCode?: string; message?: string };
+    this.link.log({ event: "internal-error", code: e?.remoteCode ?? e?.code, message: e?.message });
+    const channelDown = err instanceof ChannelError && (err.code === "channel-closed" || err.code === "timeout");
+    return {
+      status: 500,
+      payload: { code: "internal-error", message: channelDown ? "the host did not complete an I/O request" : "internal error" },
+    };
+  }
+}
+
+function parseJsonBody(req: ForwardedRequest): Body {
+  const type = header(req, "content-type") ?? "";
+  if (!/^application\/json(\s*;.*)?$/i.test(type)) {
+    throw new ServiceError("unsupported-media-type", "POST bodies must be application/json", { contentType: type || null });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(req.body));
+  } catch {
+    throw new ServiceError("invalid-json", "request body is not valid UTF-8 JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new ServiceError("invalid-request", "request body must be a JSON object");
+  return parsed as Body;
+}
+
+/** X-Attestation-Nonce: hex, at most 64 bytes. */
+function parseAttestationNonce(value: string | undefined): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  const hex = value.startsWith("0x") ? value.slice(2) : value;
+  if (hex.length === 0 || hex.length % 2 !== 0 || hex.length > 2 * MAX_ATTESTATION_NONCE_BYTES || !/^[0-9a-fA-F]+$/.test(hex)) {
+    throw new ServiceError("invalid-attestation-nonce", `X-Attestation-Nonce must be 1..${MAX_ATTESTATION_NONCE_BYTES} bytes of hex`);
+  }
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}

@@ -1,0 +1,388 @@
+import { randomBytes, randomInt } from "node:crypto";
+import type { Attestor } from "./attestor";
+import type { HostLink, Queryable } from "./host-link";
+import { CustodyError } from "../custody/custody-error";
+import { openRecord, sealRecord, type RecordContext } from "../custody/record-cipher";
+import { RELEASE_INFO, WRAP_INFO, combinePoolKey, poolKeyCheck, shareAad, splitPoolKey } from "../custody/pool-key-shares";
+import { generateX25519KeyPair, openWithPrivateKey, sealToPublicKey } from "../custody/x25519-box";
+import { unwrapRequestBinding } from "../custody/unwrap-request";
+
+/** A key holder as the enclave knows it: its number and its pinned master public key. */
+export interface KeyHolderPin {
+  holder: number;
+  publicKey: Uint8Array;
+}
+
+/**
+ * An encrypted column. The background job walks these to re-encrypt records under the active
+ * generation; `rowKey` and `scope` rebuild the record's associated data.
+ */
+interface EncryptedColumn {
+  table: "identity_signers" | "auth_commitments";
+  keyColumn: string;
+  dataColumn: string;
+  /** Columns that identify the row (the primary key) plus the scope column. */
+  idColumns: string[];
+  rowKey(row: Record<string, unknown>): string;
+  scope(row: Record<string, unknown>): string;
+}
+
+export const ENCRYPTED_COLUMNS: EncryptedColumn[] = [
+  {
+    table: "identity_signers",
+    keyColumn: "cipher_key_id",
+    dataColumn: "ciphertext",
+    idColumns: ["ecosystem", "identity_id"],
+    rowKey: (r) => String(r.identity_id),
+    scope: (r) => String(r.ecosystem),
+  },
+  {
+    table: "auth_commitments",
+    keyColumn: "cipher_key_id",
+    dataColumn: "secret_ciphertext",
+    idColumns: ["id", "ecosystem"],
+    rowKey: (r) => String(r.id),
+    scope: (r) => String(r.ecosystem),
+  },
+];
+
+export interface KeyPoolOptions {
+  /** Keys per generation (default 4). */
+  poolSize?: number;
+  /** How long a released pool key stays in enclave memory (default 5 minutes; 0 = never cached). */
+  cacheMs?: number;
+}
+
+/** One holder's failure, as reported in `custody-unavailable`. */
+export interface HolderFailure {
+  holder: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * The encryption pool. Records are sealed under a random key of the active generation; each pool
+ * key exists only as three Shamir shares wrapped to the three key holders, and is rebuilt in
+ * enclave memory from the first two shares the holders release to an attested request.
+ *
+ * @example
+ * const pool = new KeyPool(link, attestor, pins);
+ * const { cipherKeyId, ciphertext } = await pool.seal(tx, { table, rowKey, scope }, secret);
+ */
+export class KeyPool {
+  private readonly cache = new Map<string, { key: Uint8Array; until: number }>();
+  private readonly inflight = new Map<string, Promise<Uint8Array>>();
+  private readonly poolSize: number;
+  private readonly cacheMs: number;
+
+  constructor(
+    private readonly link: HostLink,
+    private readonly attestor: Attestor,
+    private readonly holders: KeyHolderPin[],
+    options: KeyPoolOptions = {},
+  ) {
+    if (holders.length !== 3 || holders.some((h, i) => h.holder !== i + 1 || h.publicKey.length !== 32)) {
+      throw new RangeError("exactly three key holders (1, 2, 3) with 32-byte X25519 public keys are required");
+    }
+    this.poolSize = options.poolSize ?? 4;
+    this.cacheMs = options.cacheMs ?? 5 * 60_000;
+  }
+
+  /** Creates generation 1 when the database has none. Idempotent and safe to race. */
+  async ensureGeneration(): Promise<number> {
+    return this.link.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext('arbor.pool'))");
+      const active = await tx.query("SELECT generation FROM cipher_generations WHERE state = 'active'");
+      if (active.rows.length > 0) return Number(active.rows[0].generation);
+      const any = await tx.query("SELECT count(*)::int AS n FROM cipher_generations");
+      if (Number(any.rows[0].n) > 0) throw new CustodyError("no-active-generation", "generations exist but none is active");
+      await this.createGeneration(tx, 1);
+      return 1;
+    });
+  }
+
+  /**
+   * Starts a new generation: new records use it at once, old records keep working and move over
+   * as they are read or as the background job reaches them. No downtime, nothing re-encrypted here.
+   */
+  async rotate(): Promise<{ generation: number; previous: number }> {
+    return this.link.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext('arbor.pool'))");
+      const active = await tx.query("SELECT generation FROM cipher_generations WHERE state = 'active'");
+      if (active.rows.length === 0) throw new CustodyError("no-active-generation", "nothing to rotate: the pool has no active generation");
+      const previous = Number(active.rows[0].generation);
+      const max = await tx.query("SELECT max(generation)::int AS g FROM cipher_generations");
+      const generation = Number(max.rows[0].g) + 1;
+      await tx.query("UPDATE cipher_generations SET state = 'retiring' WHERE generation = $1", [previous]);
+      await this.createGeneration(tx, generation);
+      return { generation, previous };
+    });
+  }
+
+  private async createGeneration(tx: Queryable, generation: number): Promise<void> {
+    const now = Date.now();
+    await tx.query("INSERT INTO cipher_generations (generation, state, created_at_ms) VALUES ($1, 'active', $2)", [generation, now]);
+    for (let i = 0; i < this.poolSize; i++) {
+      const keyId = `g${generation}k${i}-${randomBytes(4).toString("hex")}`;
+      const key = new Uint8Array(randomBytes(32));
+      const shares = await splitPoolKey(key);
+      // Share i is sealed to holder i's pinned public key right here: wrapping needs no holder online.
+      const wrapped = shares.map((share, j) => sealToPublicKey(this.holders[j].publicKey, share, WRAP_INFO, shareAad(keyId, j + 1)));
+      for (const s of shares) s.fill(0);
+      await tx.query(
+        "INSERT INTO cipher_keys (id, generation, key_check, share_1, share_2, share_3, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [keyId, generation, poolKeyCheck(key, keyId), wrapped[0], wrapped[1], wrapped[2], now],
+      );
+      this.remember(keyId, key);
+    }
+  }
+
+  /**
+   * Encrypts a record under a random key of the active generation.
+   *
+   * @throws CustodyError `custody-unavailable` when that key is not in memory and fewer than two holders answer.
+   */
+  async seal(tx: Queryable, context: Omit<RecordContext, "cipherKeyId">, plaintext: Uint8Array): Promise<{ cipherKeyId: string; ciphertext: Uint8Array }> {
+    const keys = await tx.query(
+      "SELECT k.id FROM cipher_keys k JOIN cipher_generations g ON g.generation = k.generation WHERE g.state = 'active' ORDER BY k.id",
+    );
+    if (keys.rows.length === 0) throw new CustodyError("no-active-generation", "the pool has no active generation");
+    const cipherKeyId = String(keys.rows[randomInt(keys.rows.length)].id);
+    const key = await this.poolKey(tx, cipherKeyId);
+    return { cipherKeyId, ciphertext: sealRecord(key, plaintext, { ...context, cipherKeyId }) };
+  }
+
+  /**
+   * Decrypts a record; `stale` says its key belongs to an older generation, so the caller should
+   * store a re-encryption (see {@link reseal}).
+   */
+  async open(tx: Queryable, context: RecordContext, ciphertext: Uint8Array): Promise<{ plaintext: Uint8Array; stale: boolean }> {
+    const key = await this.poolKey(tx, context.cipherKeyId);
+    const plaintext = openRecord(key, ciphertext, context);
+    const gen = await tx.query(
+      "SELECT g.state FROM cipher_keys k JOIN cipher_generations g ON g.generation = k.generation WHERE k.id = $1",
+      [context.cipherKeyId],
+    );
+    return { plaintext, stale: gen.rows[0]?.state !== "active" };
+  }
+
+  /**
+   * Re-encrypts one record's plaintext under the active generation and stores it in place, but only
+   * if the row still uses `oldKeyId`: a concurrent re-encryption of the same row is not an error.
+   */
+  async reseal(
+    tx: Queryable,
+    column: (typeof ENCRYPTED_COLUMNS)[number],
+    row: Record<string, unknown>,
+    oldKeyId: string,
+    plaintext: Uint8Array,
+  ): Promise<void> {
+    const context = { table: column.table, rowKey: column.rowKey(row), scope: column.scope(row) };
+    const { cipherKeyId, ciphertext } = await this.seal(tx, context, plaintext);
+    const where = column.idColumns.map((c, i) => `${c} = $${i + 4}`).join(" AND ");
+    await tx.query(
+      `UPDATE ${column.table} SET ${column.keyColumn} = $1, ${column.dataColumn} = $2 WHERE ${column.keyColumn} = $3 AND ${where}`,
+      [cipherKeyId, ciphertext, oldKeyId, ...column.idColumns.map((c) => row[c])],
+    );
+  }
+
+  /**
+   * One pass of the background job: re-encrypts up to `batchSize` records per batch (each batch
+   * its own transaction, so killing the enclave mid-pass loses nothing), then deletes retiring keys
+   * that no record refers to and retires generations left without keys.
+   */
+  async reencryptPass(options: { batchSize?: number; maxBatches?: number } = {}): Promise<{
+    reencrypted: number;
+    deletedKeys: number;
+    retiredGenerations: number[];
+  }> {
+    const batchSize = options.batchSize ?? 50;
+    const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
+    let reencrypted = 0;
+    let batches = 0;
+    for (const column of ENCRYPTED_COLUMNS) {
+      while (batches < maxBatches) {
+        const moved = await this.link.transaction(async (tx) => {
+          const rows = await tx.query(
+            `SELECT ${column.idColumns.map((c) => `t.${c}`).join(", ")}, t.${column.keyColumn} AS key_id, t.${column.dataColumn} AS data
+               FROM ${column.table} t JOIN cipher_keys k ON k.id = t.${column.keyColumn}
+               JOIN cipher_generations g ON g.generation = k.generation
+              WHERE g.state <> 'active'
+              ORDER BY ${column.idColumns.map((c) => `t.${c}`).join(", ")}
+              LIMIT ${batchSize} FOR UPDATE OF t SKIP LOCKED`,
+          );
+          for (const row of rows.rows) {
+            const context = { table: column.table, rowKey: column.rowKey(row), scope: column.scope(row), cipherKeyId: String(row.key_id) };
+            const { plaintext } = await this.open(tx, context, row.data as Uint8Array);
+            await this.reseal(tx, column, row, context.cipherKeyId, plaintext);
+            plaintext.fill(0);
+          }
+          return rows.rows.length;
+        });
+        batches++;
+        reencrypted += moved;
+        if (moved < batchSize) break;
+      }
+    }
+    // Safe at any point: only keys that no record refers to are deleted.
+    const { deletedKeys, retiredGenerations } = await this.removeUnusedKeys();
+    return { reencrypted, deletedKeys, retiredGenerations };
+  }
+
+  /** Deletes keys of non-active generations that no record refers to; retires emptied generations. */
+  async removeUnusedKeys(): Promise<{ deletedKeys: number; retiredGenerations: number[] }> {
+    return this.link.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext('arbor.pool'))");
+      const refs = ENCRYPTED_COLUMNS.map((c) => `NOT EXISTS (SELECT 1 FROM ${c.table} r WHERE r.${c.keyColumn} = k.id)`).join(" AND ");
+      const deleted = await tx.query(
+        `DELETE FROM cipher_keys k USING cipher_generations g
+          WHERE g.generation = k.generation AND g.state <> 'active' AND ${refs}
+          RETURNING k.id`,
+      );
+      for (const r of deleted.rows) this.forget(String(r.id));
+      const retired = await tx.query(
+        `UPDATE cipher_generations g SET state = 'retired', retired_at_ms = $1
+          WHERE g.state = 'retiring' AND NOT EXISTS (SELECT 1 FROM cipher_keys k WHERE k.generation = g.generation)
+          RETURNING generation`,
+        [Date.now()],
+      );
+      return { deletedKeys: deleted.rows.length, retiredGenerations: retired.rows.map((r) => Number(r.generation)) };
+    });
+  }
+
+  /** Counts for operators: generations, keys per generation, records per generation. */
+  async status(): Promise<{ generation: number; state: string; keys: number; records: number }[]> {
+    const gens = await this.link.query(
+      `SELECT g.generation, g.state, count(k.id)::int AS keys FROM cipher_generations g
+         LEFT JOIN cipher_keys k ON k.generation = g.generation GROUP BY g.generation, g.state ORDER BY g.generation`,
+    );
+    const out = [];
+    for (const g of gens.rows) {
+      let records = 0;
+      for (const c of ENCRYPTED_COLUMNS) {
+        const r = await this.link.query(
+          `SELECT count(*)::int AS n FROM ${c.table} t JOIN cipher_keys k ON k.id = t.${c.keyColumn} WHERE k.generation = $1`,
+          [g.generation],
+        );
+        records += Number(r.rows[0].n);
+      }
+      out.push({ generation: Number(g.generation), state: String(g.state), keys: Number(g.keys), records });
+    }
+    return out;
+  }
+
+  /** Drops every released pool key from memory. */
+  clearCache(): void {
+    for (const { key } of this.cache.values()) key.fill(0);
+    this.cache.clear();
+  }
+
+  private remember(keyId: string, key: Uint8Array): void {
+    if (this.cacheMs > 0) this.cache.set(keyId, { key, until: Date.now() + this.cacheMs });
+  }
+
+  private forget(keyId: string): void {
+    this.cache.get(keyId)?.key.fill(0);
+    this.cache.delete(keyId);
+  }
+
+  private async poolKey(tx: Queryable, keyId: string): Promise<Uint8Array> {
+    const cached = this.cache.get(keyId);
+    if (cached && cached.until > Date.now()) return cached.key;
+    if (cached) this.forget(keyId);
+    const row = await tx.query("SELECT key_check, share_1, share_2, share_3 FROM cipher_keys WHERE id = $1", [keyId]);
+    if (row.rows.length === 0) throw new CustodyError("unknown-cipher-key", `record refers to pool key ${keyId}, which does not exist`, { keyId });
+    // Concurrent requests for the same key share one round of holder requests.
+    let pending = this.inflight.get(keyId);
+    if (!pending) {
+      pending = this.release(keyId, row.rows[0]).finally(() => this.inflight.delete(keyId));
+      this.inflight.set(keyId, pending);
+    }
+    const key = await pending;
+    this.remember(keyId, key);
+    return key;
+  }
+
+  /** Asks all three holders at once and rebuilds the key from the first two shares that check out. */
+  private async release(keyId: string, row: Record<string, unknown>): Promise<Uint8Array> {
+    const keyCheck = row.key_check as Uint8Array;
+    const failures: HolderFailure[] = [];
+    const shares: Uint8Array[] = [];
+    return new Promise<Uint8Array>((resolve, reject) => {
+      let settled = 0;
+      let done = false;
+      const tryCombine = async () => {
+        if (done || shares.length < 2) return;
+        try {
+          const key = await combinePoolKey(shares.slice(0), keyId, keyCheck);
+          if (!done) {
+            done = true;
+            resolve(key);
+          }
+        } catch {
+          // A wrong share (a misbehaving holder) makes the check fail: wait for the third.
+        }
+      };
+      for (const h of this.holders) {
+        this.releaseOne(keyId, h.holder, row[`share_${h.holder}`] as Uint8Array)
+          .then(
+            async (share) => {
+              shares.push(share);
+              await tryCombine();
+            },
+            (err: HolderFailure) => failures.push(err),
+          )
+          .finally(() => {
+            settled++;
+            if (settled === this.holders.length && !done) {
+              done = true;
+              const down = failures.map((f) => f.holder).sort();
+              reject(
+                new CustodyError(
+                  shares.length >= 2 ? "pool-key-check-failed" : "custody-unavailable",
+                  shares.length >= 2
+                    ? `key holders released shares of ${keyId} that do not rebuild it`
+                    : `2 of 3 key holders must release a share of ${keyId}; key holder${down.length > 1 ? "s" : ""} ${down.join(" and ")} did not`,
+                  { keyId, holders: failures },
+                ),
+              );
+            }
+          });
+      }
+    });
+  }
+
+  private async releaseOne(keyId: string, holder: number, wrappedShare: Uint8Array): Promise<Uint8Array> {
+    const fail = (code: string, message: string): HolderFailure => ({ holder, code, message });
+    const ephemeral = generateX25519KeyPair();
+    let response: { status: number; body: Uint8Array };
+    try {
+      const userData = unwrapRequestBinding({ holder, keyId, shareIndex: holder, wrappedShare });
+      const document = await this.attestor.document({ userData, publicKey: ephemeral.publicKey });
+      const body = JSON.stringify({
+        keyId,
+        shareIndex: holder,
+        wrappedShare: Buffer.from(wrappedShare).toString("base64"),
+        attestationDocument: Buffer.from(document).toString("base64"),
+      });
+      response = await this.link.releaseShare(holder, new Uint8Array(Buffer.from(body)));
+    } catch (err) {
+      const e = err as { remoteCode?: string; code?: string; message?: string };
+      throw fail(e.remoteCode ?? e.code ?? "holder-unreachable", e.message ?? String(err));
+    }
+    let parsed: { releasedShare?: string; code?: string; message?: string };
+    try {
+      parsed = JSON.parse(Buffer.from(response.body).toString("utf8"));
+    } catch {
+      throw fail("holder-bad-response", `key holder ${holder} answered ${response.status} with a non-JSON body`);
+    }
+    if (response.status !== 200 || typeof parsed.releasedShare !== "string") {
+      throw fail(parsed.code ?? "holder-refused", parsed.message ?? `key holder ${holder} answered ${response.status}`);
+    }
+    try {
+      return openWithPrivateKey(ephemeral.privateKey, new Uint8Array(Buffer.from(parsed.releasedShare, "base64")), RELEASE_INFO, shareAad(keyId, holder));
+    } catch {
+      throw fail("holder-bad-response", `key holder ${holder} released a share that does not open`);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import path from "node:path";
+import { readdirSync } from "node:fs";
+import { measureCodeBundle } from "../../lib/attestation";
+
+/**
+ * The enclave's code bundle: every source file of this repository the enclave process may load,
+ * plus package-lock.json, which pins every third-party module it loads. This is what PCR0 stands
+ * for locally (a real Nitro build measures the whole enclave image file instead). The enclave
+ * refuses to start if it ever loaded a repository file outside this list (see
+ * {@link unmeasuredModules}), so the list cannot silently fall behind the imports.
+ */
+export const ENCLAVE_BUNDLE_DIRS = [
+  "enclave-service/enclave",
+  "enclave-service/channel",
+  "enclave-service/custody",
+  "enclave-service/api",
+  "lib/attestation",
+  "lib/identity",
+];
+export const ENCLAVE_BUNDLE_FILES = [
+  "package-lock.json",
+  "tsconfig.json",
+  "lib/sessions/attestation.ts",
+  "lib/sessions/attestation-error.ts",
+];
+
+/** The repository root, two levels above this file. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** Absolute paths of the files in the enclave's code bundle, sorted. */
+export function enclaveCodeBundle(repoRoot = REPO_ROOT): string[] {
+  const files: string[] = ENCLAVE_BUNDLE_FILES.map((f) => path.join(repoRoot, f));
+  for (const dir of ENCLAVE_BUNDLE_DIRS) walk(path.join(repoRoot, dir), files);
+  return files.sort();
+}
+
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, out);
+    else if (entry.isFile() && /\.(ts|js|json)$/.test(entry.name)) out.push(full);
+  }
+}
+
+/**
+ * PCR0 of the enclave built from `repoRoot`: 48 bytes, hex. The launcher computes it to configure
+ * the key holders' allow lists; the enclave computes it at start to put in its documents.
+ *
+ * @example
+ * const pcr0 = enclaveMeasurement(); // "9f1c..."
+ */
+export function enclaveMeasurement(repoRoot = REPO_ROOT): string {
+  return Buffer.from(measureCodeBundle(enclaveCodeBundle(repoRoot), { root: repoRoot })).toString("hex");
+}
+
+/** Repository files (outside node_modules) this process has loaded that the measurement does not cover. */
+export function unmeasuredModules(loaded: string[], repoRoot = REPO_ROOT): string[] {
+  const bundle = new Set(enclaveCodeBundle(repoRoot));
+  return loaded.filter((f) => f.startsWith(repoRoot + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`) && !bundle.has(f));
+}

@@ -1,0 +1,70 @@
+import { AUTH_HEADERS, canonicalRequest, parseAuthKeyId, verifyRequestSignature } from "../../lib/identity/request-signing";
+import type { Queryable } from "./host-link";
+import { header, type ForwardedRequest } from "./http-types";
+import { ServiceError } from "./service-error";
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Checks a request's auth-key signature (enclave-service/README.md, "Request signing"): headers
+ * present and well formed, timestamp within `clockSkewMs` of the enclave clock, signature valid
+ * over the canonical encoding of the exact bytes received. Pure: touches no storage.
+ *
+ * @throws ServiceError auth-required | invalid-auth-key | invalid-request | stale-timestamp | bad-signature
+ */
+export function checkRequestSignature(req: ForwardedRequest, clockSkewMs: number, now = Date.now()): { authKey: string; nonce: string } {
+  const authKey = header(req, AUTH_HEADERS.key);
+  const nonce = header(req, AUTH_HEADERS.nonce);
+  const timestamp = header(req, AUTH_HEADERS.timestamp);
+  const signature = header(req, AUTH_HEADERS.signature);
+  if (authKey === undefined || nonce === undefined || timestamp === undefined || signature === undefined) {
+    throw new ServiceError("auth-required", "sign the request: X-Arbor-Auth-Key, X-Arbor-Nonce, X-Arbor-Timestamp and X-Arbor-Signature are required", {
+      missing: Object.values(AUTH_HEADERS).filter((h) => header(req, h) === undefined),
+    });
+  }
+  if (!parseAuthKeyId(authKey)) {
+    throw new ServiceError("invalid-auth-key", "X-Arbor-Auth-Key must be secp256k1:<checksummed address> or p256:0x04<x><y>", { authKey });
+  }
+  if (!/^[0-9]{1,20}$/.test(nonce) || BigInt(nonce) > UINT64_MAX || BigInt(nonce) === 0n) {
+    throw new ServiceError("invalid-request", "X-Arbor-Nonce must be a decimal integer in 1..2^64-1", { nonce });
+  }
+  if (!/^[0-9]{1,15}$/.test(timestamp)) {
+    throw new ServiceError("invalid-request", "X-Arbor-Timestamp must be unix milliseconds", { timestamp });
+  }
+  const skew = Math.abs(now - Number(timestamp));
+  if (skew > clockSkewMs) {
+    throw new ServiceError("stale-timestamp", `request timestamp is ${Math.round(skew / 1000)} s away from the service clock`, {
+      timestamp: Number(timestamp),
+      now,
+      maxSkewMs: clockSkewMs,
+    });
+  }
+  const canonical = canonicalRequest({ method: req.method, path: req.target, body: req.body, nonce, timestamp });
+  if (!verifyRequestSignature(authKey, canonical, signature)) {
+    throw new ServiceError("bad-signature", "X-Arbor-Signature is not this auth key's signature of the request", { authKey });
+  }
+  return { authKey, nonce: BigInt(nonce).toString() };
+}
+
+/**
+ * Records `nonce` as the auth key's latest, atomically: the row is only updated when the new nonce
+ * is strictly greater, so of two requests racing with the same nonce exactly one wins.
+ *
+ * @throws ServiceError stale-nonce
+ */
+export async function consumeNonce(tx: Queryable, authKey: string, nonce: string): Promise<void> {
+  const r = await tx.query(
+    `INSERT INTO auth_key_nonces (auth_key, last_nonce, updated_at_ms) VALUES ($1, $2, $3)
+     ON CONFLICT (auth_key) DO UPDATE SET last_nonce = EXCLUDED.last_nonce, updated_at_ms = EXCLUDED.updated_at_ms
+       WHERE auth_key_nonces.last_nonce < EXCLUDED.last_nonce
+     RETURNING last_nonce`,
+    [authKey, nonce, Date.now()],
+  );
+  if (r.rows.length === 0) {
+    const last = await tx.query("SELECT last_nonce FROM auth_key_nonces WHERE auth_key = $1", [authKey]);
+    throw new ServiceError("stale-nonce", "X-Arbor-Nonce must be greater than this auth key's last nonce", {
+      nonce,
+      lastNonce: String(last.rows[0]?.last_nonce ?? "0"),
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import type { EnclaveConfig } from "./enclave-config";
+import type { HostLink, Queryable } from "./host-link";
+import type { KeyPool } from "./key-pool";
+import type { OidcDirectory } from "./oidc-directory";
+import { ServiceError } from "./service-error";
+
+/** What a handler of an auth-key route gets. */
+export interface RequestContext {
+  config: EnclaveConfig;
+  link: HostLink;
+  pool: KeyPool;
+  oidc: OidcDirectory;
+  /** The verified auth key id of the request. */
+  authKey: string;
+  now: number;
+  /** The request's transaction: everything a handler stores goes through it. */
+  tx: Queryable;
+}
+
+/** A JSON object body field, checked. */
+export function requireString(body: Record<string, unknown>, field: string, options: { max?: number; pattern?: RegExp } = {}): string {
+  const v = body[field];
+  if (typeof v !== "string" || v.length === 0 || v.length > (options.max ?? 256) || (options.pattern && !options.pattern.test(v))) {
+    throw new ServiceError("invalid-request", `${field} must be a string${options.pattern ? ` matching ${options.pattern}` : ""} of at most ${options.max ?? 256} characters`, {
+      field,
+    });
+  }
+  return v;
+}
+
+/** The ecosystem and audience of a login request, both checked against configuration. */
+export function requireEcosystemAndAudience(config: EnclaveConfig, body: Record<string, unknown>): { ecosystem: string; audience: string } {
+  const ecosystem = requireString(body, "ecosystem", { max: 63 });
+  const eco = Object.prototype.hasOwnProperty.call(config.ecosystems, ecosystem) ? config.ecosystems[ecosystem] : undefined;
+  if (!eco) throw new ServiceError("unknown-ecosystem", `no ecosystem ${JSON.stringify(ecosystem)}`, { ecosystem });
+  const audience = requireString(body, "audience", { max: 512 });
+  if (!eco.origins.includes(audience)) {
+    throw new ServiceError("origin-not-allowed", `${audience} is not an origin of ecosystem ${ecosystem}`, { ecosystem, audience });
+  }
+  return { ecosystem, audience };
+}

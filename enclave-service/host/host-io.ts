@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import type { Database, DatabaseTransaction } from "../storage/database";
+import type { ChannelHandler } from "../channel/channel";
+import type { MailSender, SmsSender } from "./senders";
+
+/** A failure the host reports to the enclave, with a string code the enclave maps. */
+export class HostIoError extends Error {
+  override readonly name = "HostIoError" as const;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface HostIoConfig {
+  db: Database;
+  mail: MailSender;
+  sms: SmsSender;
+  /** Key holder base URLs, holder 1 first. */
+  keyHolderUrls: string[];
+  log(entry: Record<string, unknown>): void;
+  /** Transactions idle this long are rolled back (ms). */
+  txIdleMs?: number;
+}
+
+const MAX_FETCH_BYTES = 1024 * 1024;
+const FETCH_TIMEOUT_MS = 10_000;
+const HOLDER_TIMEOUT_MS = 5_000;
+
+/**
+ * The I/O the host performs for the enclave. Everything here handles ciphertext, public data, or
+ * data the enclave chose to reveal (an email to send, a URL to fetch); no handler ever receives a
+ * plaintext key. Returns the handlers and a function that rolls back every open transaction (when
+ * the enclave disconnects).
+ */
+export function createHostIo(config: HostIoConfig): { handlers: Record<string, ChannelHandler>; abortAll(): Promise<void> } {
+  const open = new Map<string, { tx: DatabaseTransaction; timer: NodeJS.Timeout }>();
+  const idleMs = config.txIdleMs ?? 30_000;
+
+  function touch(id: string): DatabaseTransaction {
+    const entry = open.get(id);
+    if (!entry) throw new HostIoError("tx-not-found", `no open transaction ${id} (finished, or rolled back after ${idleMs} ms idle)`);
+    entry.timer.refresh();
+    return entry.tx;
+  }
+
+  async function finish(id: string, how: "commit" | "rollback"): Promise<void> {
+    const entry = open.get(id);
+    if (!entry) {
+      if (how === "rollback") return;
+      throw new HostIoError("tx-not-found", `no open transaction ${id}`);
+    }
+    open.delete(id);
+    clearTimeout(entry.timer);
+    if (how === "commit") await entry.tx.commit();
+    else await entry.tx.rollback();
+  }
+
+  const handlers: Record<string, ChannelHandler> = {
+    async "db.query"(a: { sql: string; params?: unknown[]; tx?: string }) {
+      const target = a.tx === undefined ? config.db : touch(a.tx);
+      return target.query(a.sql, a.params ?? []);
+    },
+    async "db.begin"() {
+      const tx = await config.db.begin();
+      const id = randomUUID();
+      const timer = setTimeout(() => {
+        open.delete(id);
+        void tx.rollback();
+        config.log({ event: "tx-idle-rollback", tx: id });
+      }, idleMs);
+      timer.unref();
+      open.set(id, { tx, timer });
+      return { tx: id };
+    },
+    async "db.commit"(a: { tx: string }) {
+      await finish(a.tx, "commit");
+      return null;
+    },
+    async "db.rollback"(a: { tx: string }) {
+      await finish(a.tx, "rollback");
+      return null;
+    },
+    async "mail.send"(a: { to: string; subject: string; text: string }) {
+      try {
+        await config.mail.send(a);
+      } catch (err) {
+        throw new HostIoError("delivery-failed", `email to ${a.to} was not accepted: ${(err as Error).message}`);
+      }
+      config.log({ event: "mail-sent", to: a.to });
+      return null;
+    },
+    async "sms.send"(a: { to: string; text: string }) {
+      try {
+        await config.sms.send(a);
+      } catch (err) {
+        throw new HostIoError("delivery-failed", `SMS to ${a.to} was not accepted: ${(err as Error).message}`);
+      }
+      config.log({ event: "sms-sent", to: a.to });
+      return null;
+    },
+    async "http.fetch"(a: { url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }) {
+      let url: URL;
+      try {
+        url = new URL(a.url);
+      } catch {
+        throw new HostIoError("fetch-failed", `not a URL: ${a.url}`);
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new HostIoError("fetch-failed", `refusing ${url.protocol} URL`);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: a.method ?? "GET",
+          headers: a.headers,
+          body: a.body === undefined ? undefined : Buffer.from(a.body),
+          redirect: "manual",
+          signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new HostIoError("fetch-failed", `${a.method ?? "GET"} ${url.origin}${url.pathname} failed: ${(err as Error).message}`);
+      }
+      const body = new Uint8Array(await res.arrayBuffer());
+      if (body.length > MAX_FETCH_BYTES) throw new HostIoError("fetch-failed", `response from ${url.origin} exceeds ${MAX_FETCH_BYTES} bytes`);
+      config.log({ event: "fetch", method: a.method ?? "GET", url: `${url.origin}${url.pathname}`, status: res.status });
+      return { status: res.status, headers: Object.fromEntries([...(res.headers as unknown as Iterable<[string, string]>)]), body };
+    },
+    async "keyholder.release"(a: { holder: number; body: Uint8Array }) {
+      const base = config.keyHolderUrls[a.holder - 1];
+      if (base === undefined) throw new HostIoError("holder-unreachable", `no key holder ${a.holder} configured`, { holder: a.holder });
+      let res: Response;
+      try {
+        res = await fetch(`${base}/v1/release`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: Buffer.from(a.body),
+          signal: AbortSignal.timeout(HOLDER_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new HostIoError("holder-unreachable", `key holder ${a.holder} did not answer: ${(err as Error).message}`, { holder: a.holder });
+      }
+      const body = new Uint8Array(await res.arrayBuffer());
+      config.log({ event: "keyholder-release", holder: a.holder, status: res.status });
+      return { status: res.status, body };
+    },
+    async log(a: Record<string, unknown>) {
+      config.log({ source: "enclave", ...a });
+      return null;
+    },
+  };
+
+  return {
+    handlers,
+    async abortAll() {
+      for (const id of [...open.keys()]) await finish(id, "rollback").catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
+import { getAddress, hashMessage, recoverAddress, Signature } from "ethers";
+import { IdentityClientError } from "./identity-client-error";
+
+/**
+ * Request signing with an auth key (spec: enclave-service/README.md, "Request signing").
+ *
+ *     canonical = "arbor.request.v1\n" + METHOD + "\n" + path-and-query + "\n"
+ *               + hex(sha256(body)) + "\n" + nonce + "\n" + timestamp
+ *
+ * nonce: decimal uint64, strictly increasing per auth key; timestamp: unix milliseconds, decimal.
+ * Auth key ids:
+ * - `secp256k1:<checksummed address>`: EIP-191 personal_sign of the canonical string (what a
+ *   browser wallet or ethers `signMessage` produces), 65 bytes r ‖ s ‖ v, hex.
+ * - `p256:<0x04 ‖ x ‖ y, lowercase hex>`: ECDSA P-256 with SHA-256 over the UTF-8 canonical string
+ *   (WebCrypto `sign({name: "ECDSA", hash: "SHA-256"})`), 64 bytes r ‖ s, hex.
+ */
+export const REQUEST_SIGNING_TAG = "arbor.request.v1";
+
+/** Header names, lowercase as node delivers them. */
+export const AUTH_HEADERS = {
+  key: "x-arbor-auth-key",
+  nonce: "x-arbor-nonce",
+  timestamp: "x-arbor-timestamp",
+  signature: "x-arbor-signature",
+} as const;
+
+export interface SignedRequestFields {
+  method: string;
+  /** Path and query exactly as sent on the request line. */
+  path: string;
+  body: Uint8Array | string;
+  nonce: bigint | string;
+  timestamp: number | string;
+}
+
+/**
+ * The canonical string an auth key signs for one request.
+ *
+ * @example
+ * canonicalRequest({ method: "POST", path: "/v1/auth/initiate", body, nonce: 1n, timestamp: Date.now() })
+ */
+export function canonicalRequest(fields: SignedRequestFields): string {
+  const body = typeof fields.body === "string" ? Buffer.from(fields.body, "utf8") : fields.body;
+  const bodyHash = createHash("sha256").update(body).digest("hex");
+  return [REQUEST_SIGNING_TAG, fields.method.toUpperCase(), fields.path, bodyHash, String(fields.nonce), String(fields.timestamp)].join("\n");
+}
+
+/** The kind of an auth key id, or undefined when it is not a well-formed id. */
+export function parseAuthKeyId(id: string): { kind: "secp256k1"; address: string } | { kind: "p256"; publicKey: Uint8Array } | undefined {
+  if (typeof id !== "string" || id.length > 200) return undefined;
+  if (id.startsWith("secp256k1:")) {
+    const address = id.slice("secp256k1:".length);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return undefined;
+    try {
+      // The id must be exactly the checksummed form, so one key has exactly one id.
+      return getAddress(address) === address ? { kind: "secp256k1", address } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (id.startsWith("p256:")) {
+    const hex = id.slice("p256:".length);
+    if (!/^0x04[0-9a-f]{128}$/.test(hex)) return undefined;
+    const publicKey = new Uint8Array(Buffer.from(hex.slice(2), "hex"));
+    try {
+      p256KeyObject(publicKey);
+    } catch {
+      return undefined; // not a point on the curve
+    }
+    return { kind: "p256", publicKey };
+  }
+  return undefined;
+}
+
+function p256KeyObject(publicKey: Uint8Array) {
+  return createPublicKey({
+    key: {
+      kty: "EC",
+      crv: "P-256",
+      x: Buffer.from(publicKey.subarray(1, 33)).toString("base64url"),
+      y: Buffer.from(publicKey.subarray(33, 65)).toString("base64url"),
+    },
+    format: "jwk",
+  });
+}
+
+/**
+ * Whether `signature` is `authKeyId`'s signature of `canonical`. Returns false for any malformed
+ * signature; throws only for a malformed key id.
+ *
+ * @throws IdentityClientError `invalid-auth-key`
+ * @example
+ * verifyRequestSignature("secp256k1:0xAb...", canonical, "0x...") // true | false
+ */
+export function verifyRequestSignature(authKeyId: string, canonical: string, signature: string): boolean {
+  const key = parseAuthKeyId(authKeyId);
+  if (!key) throw new IdentityClientError("invalid-auth-key", "auth key id is not secp256k1:<address> or p256:0x04<x><y>", { authKeyId });
+  if (typeof signature !== "string") return false;
+  if (key.kind === "secp256k1") {
+    if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return false;
+    try {
+      const sig = Signature.from(signature);
+      // ethers normalises v; insist on a low s so one request has one valid signature.
+      if (BigInt(sig.s) > BigInt("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0")) return false;
+      return recoverAddress(hashMessage(canonical), sig) === key.address;
+    } catch {
+      return false;
+    }
+  }
+  if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) return false;
+  try {
+    return verifySignature(
+      "sha256",
+      Buffer.from(canonical, "utf8"),
+      { key: p256KeyObject(key.publicKey), dsaEncoding: "ieee-p1363" },
+      Buffer.from(signature.slice(2), "hex"),
+    );
+  } catch {
+    return false;
+  }
+}
