@@ -323,6 +323,32 @@ describe("ArborSessions (explicit sessions)", () => {
       await expectRejected(f, wallet, back, over, "SessionLimitExceeded", () => [0n, 0n, 1n, 101n, 100n]);
     });
 
+    it("keeps a running total per permission when one session caps two tokens", async () => {
+      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const token2 = await ethers.deployContract("TestERC20");
+      const token2Address = (await token2.getAddress()) as Hex;
+      const session = explicitSession({
+        sessionSigner: alice.address,
+        chainId: f.chainId,
+        deadline: FAR,
+        grants: [erc20TransferUpTo(f.tokenAddress, 100n), erc20TransferUpTo(token2Address, 100n)],
+      });
+      const configuration = ownedConfiguration(f, [session.leaf]);
+      const { wallet, address } = await walletFor(f, configuration);
+      await (await f.token.mint(address, 1_000n)).wait();
+      await (await token2.mint(address, 1_000n)).wait();
+      const calls = [
+        { target: f.tokenAddress, data: transferData(recipient, 100n) },
+        { target: token2Address, data: transferData(recipient, 60n) },
+      ];
+      await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, calls, [{ session, key: alice }, { session, key: alice }]));
+      const sessionLeaf = leafHash(session.leaf);
+      expect(await f.sessions.usage(address, sessionLeaf, 0, 1)).to.equal(100n);
+      expect(await f.sessions.usage(address, sessionLeaf, 1, 1)).to.equal(60n);
+      const over = await signBatch(wallet, configuration, [{ target: token2Address, data: transferData(recipient, 41n) }], [{ session, key: alice }]);
+      await expectRejected(f, wallet, configuration, over, "SessionLimitExceeded", () => [0n, 1n, 1n, 101n, 100n]);
+    });
+
     it("runs calls to two targets with two permissions when each call picks its own permission", async () => {
       const f: SessionsFixture = await loadFixture(deploySessionsFixture);
       const session = explicitSession({
