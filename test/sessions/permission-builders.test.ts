@@ -1,0 +1,206 @@
+/**
+ * Permission builders and explicit sessions (library only, no chain): what rules each builder
+ * produces, the bad inputs each refuses, and a law for the call counter behind atMostTimes.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers } from "ethers";
+import { Configuration } from "../../lib/configuration/configuration";
+import { InvalidArgumentError } from "../../lib/errors";
+import type { Hex } from "../../lib/hex";
+import {
+  ADDRESS_MASK,
+  FULL_MASK,
+  SELECTOR_MASK,
+  anyCall,
+  atMostOnce,
+  atMostTimes,
+  calldataRule,
+  checkSessionCalls,
+  erc20ApproveUpTo,
+  erc20TransferUpTo,
+  explicitSession,
+  memorySessionState,
+  nativeValueUpTo,
+  onlyFunction,
+  signSessionCalls,
+  toSelector,
+} from "../../lib/sessions";
+
+const TOKEN = "0x00000000000000000000000000000000000070Ce" as const;
+const TO = "0x000000000000000000000000000000000000bEEF" as const;
+const KEY = new ethers.Wallet(ethers.id("builders-session-key"));
+const OWNER = new ethers.Wallet(ethers.id("builders-owner"));
+const word = (v: bigint) => `0x${v.toString(16).padStart(64, "0")}`;
+
+function expectInvalid(fn: () => unknown, code: string, field?: string) {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).code).to.equal(code);
+    if (field !== undefined) expect((error as InvalidArgumentError).field).to.equal(field);
+    return;
+  }
+  expect.fail(`expected InvalidArgumentError ${code}`);
+}
+
+describe("permission builders", () => {
+  describe("toSelector", () => {
+    it("hashes a function signature and keeps a hex selector when given either", () => {
+      expect(toSelector("transfer(address,uint256)")).to.equal("0xa9059cbb");
+      expect(toSelector("0xA9059CBB")).to.equal("0xa9059cbb");
+    });
+
+    it("throws INVALID_SELECTOR when the input is neither", () => {
+      expectInvalid(() => toSelector("0x123"), "INVALID_SELECTOR");
+      expectInvalid(() => toSelector("transfer"), "INVALID_SELECTOR");
+    });
+  });
+
+  describe("erc20TransferUpTo", () => {
+    it("pins transfer's selector and caps the running total of the amount argument", () => {
+      const p = erc20TransferUpTo(TOKEN, 500n);
+      expect(p.target).to.equal(ethers.getAddress(TOKEN));
+      expect(p.rules).to.deep.equal([
+        { operation: 0, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: `0xa9059cbb${"0".repeat(56)}` },
+        { operation: 3, cumulative: true, offset: 36n, mask: FULL_MASK, value: word(500n) },
+      ]);
+    });
+
+    it("adds a rule on the recipient when `to` is given", () => {
+      const p = erc20TransferUpTo(TOKEN, 1n, { to: TO });
+      expect(p.rules[1]).to.deep.equal({ operation: 0, cumulative: false, offset: 4n, mask: ADDRESS_MASK, value: word(BigInt(TO)) });
+    });
+
+    it("throws naming the field when the token or the amount is bad", () => {
+      expectInvalid(() => erc20TransferUpTo("0x1234", 1n), "INVALID_ADDRESS", "token");
+      expectInvalid(() => erc20TransferUpTo(TOKEN, -1n), "INTEGER_TOO_SMALL", "amount");
+      expectInvalid(() => erc20TransferUpTo(TOKEN, 1n << 256n), "INTEGER_TOO_LARGE", "amount");
+    });
+  });
+
+  describe("erc20ApproveUpTo", () => {
+    it("pins approve, the spender and a per-call cap on the amount", () => {
+      const p = erc20ApproveUpTo(TOKEN, TO, 9n);
+      expect(p.rules.map((r) => [r.operation, r.cumulative, r.offset])).to.deep.equal([
+        [0, false, 0n],
+        [0, false, 4n],
+        [3, false, 36n],
+      ]);
+    });
+  });
+
+  describe("onlyFunction", () => {
+    it("pins the selector and nothing else", () => {
+      expect(onlyFunction(TOKEN, "approve(address,uint256)").rules).to.deep.equal([
+        { operation: 0, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: `0x095ea7b3${"0".repeat(56)}` },
+      ]);
+    });
+  });
+
+  describe("anyCall", () => {
+    it("has no rules", () => {
+      expect(anyCall(TOKEN)).to.deep.equal({ target: ethers.getAddress(TOKEN), rules: [] });
+    });
+  });
+
+  describe("calldataRule", () => {
+    it("throws INVALID_RULE_OPERATION when the operation is not one of the four", () => {
+      expectInvalid(() => calldataRule({ offset: 0n, operation: "greater" as never, value: 1n }), "INVALID_RULE_OPERATION", "operation");
+    });
+  });
+
+  describe("atMostTimes", () => {
+    it("counts the selector's lowest set bit when the selector is odd or even", () => {
+      // 0xa9059cbb is odd: bit 0 of the selector is bit 224 of the word.
+      expect(atMostOnce(TOKEN, "0xa9059cbb").rules[1].mask).to.equal(word(1n << 224n));
+      // 0x095ea7b3 ... and 0x12345678 has its lowest set bit at 3.
+      expect(atMostTimes(TOKEN, "0x12345678", 2n).rules[1]).to.deep.equal({
+        operation: 3,
+        cumulative: true,
+        offset: 0n,
+        mask: word(1n << 227n),
+        value: word(2n << 227n),
+      });
+    });
+
+    it("throws when the selector has no set bit or the count is zero or too large", () => {
+      expectInvalid(() => atMostOnce(TOKEN, "0x00000000"), "UNCOUNTABLE_SELECTOR", "selector");
+      expectInvalid(() => atMostTimes(TOKEN, "0xa9059cbb", 0n), "INTEGER_TOO_SMALL", "times");
+      expectInvalid(() => atMostTimes(TOKEN, "0x80000000", 2n), "INTEGER_TOO_LARGE", "times");
+    });
+
+    it("accepts exactly n calls in one batch and refuses the (n+1)th (law: the counter counts calls)", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 0xffffffff }), fc.integer({ min: 1, max: 4 }), async (selectorValue, n) => {
+          const selector = `0x${selectorValue.toString(16).padStart(8, "0")}`;
+          const lowBit = BigInt(selectorValue & -selectorValue).toString(2).length - 1;
+          fc.pre((BigInt(n) << BigInt(224 + lowBit)) < 1n << 256n);
+          const session = explicitSession({ sessionSigner: KEY.address, chainId: 0n, deadline: 10n ** 10n, grants: [atMostTimes(TOKEN, selector, BigInt(n))] });
+          const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }, session.leaf] });
+          const run = async (count: number) => {
+            const calls = Array.from({ length: count }, () => ({ target: TOKEN, data: `${selector}${"00".repeat(32)}` }));
+            const digest = ethers.id(`counter/${count}`);
+            const signature = signSessionCalls({ configuration, calls, digest, signers: calls.map(() => ({ session, key: KEY })) });
+            return checkSessionCalls({ calls, digest, signature, wallet: TO, sessions: OWNER.address, chainId: 1n, timestamp: 1n, state: memorySessionState() });
+          };
+          expect((await run(n)).ok).to.equal(true);
+          const over = await run(n + 1);
+          expect(over.ok).to.equal(false);
+          if (!over.ok) expect([over.error.code, over.error.args[0]]).to.deep.equal(["SessionLimitExceeded", BigInt(n)]);
+        }),
+        { numRuns: 50 },
+      );
+    });
+  });
+});
+
+describe("explicitSession", () => {
+  it("sets the value limit from nativeValueUpTo and permits plain calls to its recipient", () => {
+    const session = explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [nativeValueUpTo(7n, TO), erc20TransferUpTo(TOKEN, 1n)] });
+    expect(session.leaf.valueLimit).to.equal(7n);
+    expect(session.permissions.map((p) => p.target)).to.deep.equal([ethers.getAddress(TO), ethers.getAddress(TOKEN)]);
+    expect(session.leaf.kind).to.equal("session-permissions");
+  });
+
+  it("throws DUPLICATE_VALUE_GRANT when two grants set the value limit", () => {
+    expectInvalid(
+      () => explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [nativeValueUpTo(1n), nativeValueUpTo(2n)] }),
+      "DUPLICATE_VALUE_GRANT",
+      "grants[1]",
+    );
+  });
+
+  it("throws naming the field when the signer, chain or deadline is bad", () => {
+    expectInvalid(() => explicitSession({ sessionSigner: "nope", chainId: 1n, deadline: 5n, grants: [] }), "INVALID_ADDRESS", "sessionSigner");
+    expectInvalid(() => explicitSession({ sessionSigner: KEY.address, chainId: -1n, deadline: 5n, grants: [] }), "INTEGER_TOO_SMALL", "chainId");
+    expectInvalid(() => explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5 as never, grants: [] }), "INVALID_INTEGER", "deadline");
+  });
+});
+
+describe("signSessionCalls", () => {
+  it("throws LEAF_NOT_FOUND when the session is not in the configuration", () => {
+    const session = explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [anyCall(TOKEN)] });
+    const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }] });
+    expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], digest: ethers.ZeroHash, signers: [{ session, key: KEY }] }), "LEAF_NOT_FOUND");
+  });
+
+  it("throws SIGNER_COUNT_MISMATCH when there is not one signer per call", () => {
+    const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }] });
+    expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], digest: ethers.ZeroHash, signers: [] }), "SIGNER_COUNT_MISMATCH", "signers");
+  });
+
+  it("throws INVALID_PRIVATE_KEY without echoing the key when the key is not a valid scalar", () => {
+    const session = explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [anyCall(TOKEN)] });
+    const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }, session.leaf] });
+    const bad = `0x${"ff".repeat(32)}`;
+    try {
+      signSessionCalls({ configuration, calls: [{ target: TOKEN }], digest: ethers.ZeroHash, signers: [{ session, key: bad }] });
+      expect.fail("expected a throw");
+    } catch (error) {
+      expect((error as InvalidArgumentError).code).to.equal("INVALID_PRIVATE_KEY");
+      expect((error as Error).message).to.not.include("ff".repeat(32));
+    }
+  });
+});
