@@ -1,6 +1,6 @@
 // Certificate parsing, chain linkage and validity windows for verifyAttestationDocument (internal).
 import "reflect-metadata"; // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs it
-import { X509Certificate as NodeCertificate } from "node:crypto";
+import { X509Certificate as NodeCertificate, type KeyObject } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { AttestationError } from "./errors";
 import { asBuffer } from "./bytes";
@@ -11,39 +11,53 @@ const KEY_USAGE = "2.5.29.15";
 /** Critical extensions this verifier understands; RFC 5280 section 4.2 says to reject the others. */
 const UNDERSTOOD_CRITICAL = new Set([BASIC_CONSTRAINTS, KEY_USAGE]);
 
-/** One certificate of a document's chain, parsed once by node:crypto (OpenSSL) and @peculiar/x509. */
+/** One certificate of a document's chain, parsed once by node:crypto (OpenSSL) and @peculiar/x509 (extensions). */
 export interface ChainCertificate {
   /** Where it sits in the document: "certificate" (the leaf) or "cabundle[i]". */
   position: string;
   der: Uint8Array;
   sha256: string;
   subject: string;
+  issuer: string;
   notBefore: Date;
   notAfter: Date;
+  /** The subject public key (read at parse time: an invalid key is a malformed certificate). */
+  publicKey: KeyObject;
+  /** Basic constraints, if present: cA, pathLenConstraint, critical. */
+  basicConstraints?: { ca: boolean; pathLength?: number; critical: boolean };
+  /** Key usage bits (@peculiar/x509 KeyUsageFlags), if present. */
+  keyUsage?: number;
+  /** OIDs of the critical extensions. */
+  criticalExtensions: string[];
   node: NodeCertificate;
-  parsed: x509.X509Certificate;
 }
 
 /** Parses a DER certificate of the document; an unparsable one makes the document `malformed`. */
 export function parseChainCertificate(der: Uint8Array, position: string): ChainCertificate {
-  let node: NodeCertificate;
-  let parsed: x509.X509Certificate;
   try {
-    node = new NodeCertificate(asBuffer(der));
-    parsed = new x509.X509Certificate(new Uint8Array(der));
+    const node = new NodeCertificate(asBuffer(der));
+    const parsed = new x509.X509Certificate(new Uint8Array(der));
+    const constraints = parsed.getExtension(x509.BasicConstraintsExtension);
+    // Both libraries decode parts of a certificate lazily (the key, names, each extension's value).
+    // Everything the checks use is read here, so a corrupt field is a malformed document now and
+    // never a stray exception later.
+    return {
+      position,
+      der,
+      sha256: certificateFingerprint(der),
+      subject: parsed.subject,
+      issuer: parsed.issuer,
+      notBefore: parsed.notBefore,
+      notAfter: parsed.notAfter,
+      publicKey: node.publicKey,
+      basicConstraints: constraints ? { ca: constraints.ca, pathLength: constraints.pathLength, critical: constraints.critical } : undefined,
+      keyUsage: parsed.getExtension(x509.KeyUsagesExtension)?.usages,
+      criticalExtensions: parsed.extensions.filter((e) => e.critical).map((e) => e.type),
+      node,
+    };
   } catch (cause) {
-    throw new AttestationError("malformed", `${position} is not a DER X.509 certificate`, { certificate: position }, cause);
+    throw new AttestationError("malformed", `${position} is not a DER X.509 certificate`, { certificate: position, reason: (cause as Error).message }, cause);
   }
-  return {
-    position,
-    der,
-    sha256: certificateFingerprint(der),
-    subject: parsed.subject,
-    notBefore: parsed.notBefore,
-    notAfter: parsed.notAfter,
-    node,
-    parsed,
-  };
 }
 
 function chainError(message: string, child: ChainCertificate, parent: ChainCertificate | undefined, extra: Record<string, unknown> = {}): AttestationError {
@@ -56,15 +70,11 @@ function chainError(message: string, child: ChainCertificate, parent: ChainCerti
 }
 
 function checkCriticalExtensions(cert: ChainCertificate): void {
-  for (const extension of cert.parsed.extensions) {
-    if (extension.critical && !UNDERSTOOD_CRITICAL.has(extension.type)) {
-      throw chainError(`${cert.position} has a critical extension ${extension.type} this verifier does not understand`, cert, undefined, { extension: extension.type });
+  for (const oid of cert.criticalExtensions) {
+    if (!UNDERSTOOD_CRITICAL.has(oid)) {
+      throw chainError(`${cert.position} has a critical extension ${oid} this verifier does not understand`, cert, undefined, { extension: oid });
     }
   }
-}
-
-function keyUsage(cert: ChainCertificate): number | undefined {
-  return cert.parsed.getExtension(x509.KeyUsagesExtension)?.usages;
 }
 
 /**
@@ -77,9 +87,9 @@ function keyUsage(cert: ChainCertificate): number | undefined {
 export function checkChainLinks(chain: ChainCertificate[]): void {
   const leaf = chain[0];
   for (const cert of chain) checkCriticalExtensions(cert);
-  const leafConstraints = leaf.parsed.getExtension(x509.BasicConstraintsExtension);
+  const leafConstraints = leaf.basicConstraints;
   if (leafConstraints?.ca) throw chainError("the signing certificate is a CA certificate", leaf, undefined);
-  const leafUsage = keyUsage(leaf);
+  const leafUsage = leaf.keyUsage;
   if (leafUsage === undefined || (leafUsage & x509.KeyUsageFlags.digitalSignature) === 0) {
     throw chainError("the signing certificate's key usage does not allow digitalSignature", leaf, undefined, { keyUsage: leafUsage ?? null });
   }
@@ -88,17 +98,23 @@ export function checkChainLinks(chain: ChainCertificate[]): void {
     const parent = chain[i + 1];
     // checkIssued is OpenSSL's X509_check_issued: issuer name equals the parent's subject (DER
     // comparison of canonical names), key identifiers agree, the parent may sign certificates.
-    if (!child.node.checkIssued(parent.node)) {
-      throw chainError(`${child.position} is not issued by ${parent.position} (issuer/subject or key identifiers differ)`, child, parent, { issuer: child.parsed.issuer });
+    let issued = false;
+    try {
+      issued = child.node.checkIssued(parent.node);
+    } catch {
+      issued = false;
+    }
+    if (!issued) {
+      throw chainError(`${child.position} is not issued by ${parent.position} (issuer/subject or key identifiers differ)`, child, parent, { issuer: child.issuer });
     }
     let signed = false;
     try {
-      signed = child.node.verify(parent.node.publicKey);
+      signed = child.node.verify(parent.publicKey);
     } catch {
       signed = false;
     }
     if (!signed) throw chainError(`the signature on ${child.position} does not verify with the key of ${parent.position}`, child, parent);
-    const constraints = parent.parsed.getExtension(x509.BasicConstraintsExtension);
+    const constraints = parent.basicConstraints;
     if (!constraints || !constraints.critical || !constraints.ca) {
       throw chainError(`${parent.position} is not a CA (basic constraints missing, not critical, or cA false)`, parent, undefined);
     }
@@ -107,7 +123,7 @@ export function checkChainLinks(chain: ChainCertificate[]): void {
     if (constraints.pathLength !== undefined && constraints.pathLength < casBelow) {
       throw chainError(`${parent.position} allows ${constraints.pathLength} CA certificates below it, the chain has ${casBelow}`, parent, undefined, { pathLength: constraints.pathLength, casBelow });
     }
-    const usage = keyUsage(parent);
+    const usage = parent.keyUsage;
     if (usage === undefined || (usage & x509.KeyUsageFlags.keyCertSign) === 0) {
       throw chainError(`${parent.position}'s key usage does not allow keyCertSign`, parent, undefined, { keyUsage: usage ?? null });
     }

@@ -7,7 +7,9 @@ import { MAX_ATTESTATION_DOCUMENT_BYTES } from "./decode-attestation-document";
 
 /** Protected header {1: -35} (alg: ES384), exactly the four bytes Nitro sends. */
 const PROTECTED_ES384 = new Uint8Array([0xa1, 0x01, 0x38, 0x22]);
+/** Limits of the Nitro specification (section 3.2.2.2), which the NSM enforces too. */
 const MAX_FIELD_BYTES = 1024;
+const MAX_USER_DATA_BYTES = 512;
 
 /** Inputs of {@link createAttestationDocument}. */
 export interface CreateAttestationDocumentOptions {
@@ -32,10 +34,10 @@ function invalid(field: string, message: string): AttestationError {
   return new AttestationError("invalid-argument", `${field}: ${message}`, { field });
 }
 
-function optionalBytes(value: unknown, field: string, min: number): Buffer | null {
+function optionalBytes(value: unknown, field: string, min: number, max: number): Buffer | null {
   if (value === undefined || value === null) return null;
   if (!(value instanceof Uint8Array)) throw invalid(field, "must be a Uint8Array or null");
-  if (value.byteLength < min || value.byteLength > MAX_FIELD_BYTES) throw invalid(field, `must have ${min}..${MAX_FIELD_BYTES} bytes`);
+  if (value.byteLength < min || value.byteLength > max) throw invalid(field, `must have ${min}..${max} bytes`);
   return Buffer.from(value);
 }
 
@@ -108,9 +110,9 @@ export function createAttestationDocument(options: CreateAttestationDocumentOpti
     ["pcrs", readPcrs(options.pcrs)],
     ["certificate", Buffer.from(options.certificate)],
     ["cabundle", options.cabundle.map((der) => Buffer.from(der))],
-    ["public_key", optionalBytes(options.publicKey, "publicKey", 1)],
-    ["user_data", optionalBytes(options.userData, "userData", 0)],
-    ["nonce", optionalBytes(options.nonce, "nonce", 0)],
+    ["public_key", optionalBytes(options.publicKey, "publicKey", 1, MAX_FIELD_BYTES)],
+    ["user_data", optionalBytes(options.userData, "userData", 0, MAX_USER_DATA_BYTES)],
+    ["nonce", optionalBytes(options.nonce, "nonce", 0, MAX_USER_DATA_BYTES)],
   ]);
   const payloadBytes = encodeCbor(payload);
   const signature = sign("sha384", asBuffer(sigStructure(PROTECTED_ES384, payloadBytes)), { key: signingKey, dsaEncoding: "ieee-p1363" });

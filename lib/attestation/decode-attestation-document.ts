@@ -11,10 +11,11 @@ import { sigStructure } from "./sig-structure";
  */
 export const MAX_ATTESTATION_DOCUMENT_BYTES = 16384 + 512;
 
-/** Field sizes from the same specification (section 2.2, CDDL). */
+/** Field sizes from the same specification (section 3.2.2.2, "Check content"). */
 const MAX_PAYLOAD_BYTES = 16384;
 const MAX_CERTIFICATE_BYTES = 1024;
-const MAX_USER_DATA_BYTES = 1024;
+const MAX_PUBLIC_KEY_BYTES = 1024;
+const MAX_USER_DATA_BYTES = 512;
 const PAYLOAD_KEYS = ["module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle", "public_key", "user_data", "nonce"];
 const MANDATORY_KEYS = ["module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle"];
 
@@ -206,7 +207,7 @@ export function decodeAttestationDocument(bytes: Uint8Array): AttestationDocumen
     pcrs: pcrsField(payload.get("pcrs"), digest),
     certificate: bytesField(payload, "certificate", 1, MAX_CERTIFICATE_BYTES, false) as Uint8Array,
     cabundle: cabundleBytes,
-    publicKey: bytesField(payload, "public_key", 1, MAX_USER_DATA_BYTES, true),
+    publicKey: bytesField(payload, "public_key", 1, MAX_PUBLIC_KEY_BYTES, true),
     userData: bytesField(payload, "user_data", 0, MAX_USER_DATA_BYTES, true),
     nonce: bytesField(payload, "nonce", 0, MAX_USER_DATA_BYTES, true),
     signature: copyBytes(signature),

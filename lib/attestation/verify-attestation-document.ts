@@ -1,5 +1,5 @@
 import { verify as verifySignature } from "node:crypto";
-import { AttestationError } from "./errors";
+import { AttestationError, type AttestationErrorCode } from "./errors";
 import { decodeAttestationDocument, type AttestationDocument } from "./decode-attestation-document";
 import { checkChainLinks, checkValidity, parseChainCertificate, type ChainCertificate } from "./certificate-chain";
 import { hasLocalMarker, pinRoots } from "./pinned-roots";
@@ -107,6 +107,32 @@ function describePcr(bytes: Uint8Array | undefined): string | null {
  * });
  */
 export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAttestationOptions = {}): VerifiedAttestationDocument {
+  const progress: { check: AttestationCheck | "options" } = { check: "options" };
+  try {
+    return runChecks(bytes, options, progress);
+  } catch (err) {
+    if (err instanceof AttestationError) throw err;
+    // A library threw where a check expected a verdict. Still fail closed, and name the check.
+    const code = UNEXPECTED_FAILURE_CODE[progress.check];
+    throw new AttestationError(code, `${progress.check} check failed: ${(err as Error)?.message ?? String(err)}`, { check: progress.check, unexpected: true }, err);
+  }
+}
+
+/** The code an unexpected exception inside each check is reported as. */
+const UNEXPECTED_FAILURE_CODE: Record<AttestationCheck | "options", AttestationErrorCode> = {
+  options: "invalid-argument",
+  decode: "malformed",
+  algorithm: "unsupported-algorithm",
+  root: "root-not-pinned",
+  chain: "certificate-chain",
+  validity: "certificate-chain",
+  signature: "cose-signature",
+  pcrs: "pcr-mismatch",
+  nonce: "nonce-mismatch",
+  "user-data": "user-data-mismatch",
+};
+
+function runChecks(bytes: Uint8Array, options: VerifyAttestationOptions, progress: { check: AttestationCheck | "options" }): VerifiedAttestationDocument {
   const production = options.production === true;
   const rejectDebugMode = options.rejectDebugMode ?? production;
   const at = options.at ?? new Date();
@@ -120,12 +146,14 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   const checks: AttestationCheckResult[] = [];
 
   // 1. decode
+  progress.check = "decode";
   const doc = decodeAttestationDocument(bytes);
   const leaf = parseChainCertificate(doc.certificate, "certificate");
   const bundle = doc.cabundle.map((der, i) => parseChainCertificate(der, `cabundle[${i}]`));
   checks.push({ check: "decode", result: "passed", detail: `COSE_Sign1 with ${doc.pcrs.size} PCRs and ${bundle.length + 1} certificates` });
 
   // 2. algorithm
+  progress.check = "algorithm";
   if (doc.protectedHeader.size !== 1 || doc.protectedHeader.get(1) !== ES384) {
     throw new AttestationError("unsupported-algorithm", "the protected header must be exactly {1: -35} (ES384)", {
       protectedHeader: toHex(doc.raw.protectedHeader),
@@ -133,7 +161,7 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
     });
   }
   if (doc.digest !== "SHA384") throw new AttestationError("unsupported-algorithm", `digest ${JSON.stringify(doc.digest)} is not "SHA384"`, { digest: doc.digest });
-  const leafKey = leaf.node.publicKey;
+  const leafKey = leaf.publicKey;
   if (leafKey.asymmetricKeyType !== "ec" || leafKey.asymmetricKeyDetails?.namedCurve !== "secp384r1") {
     throw new AttestationError("unsupported-algorithm", "the signing certificate's key is not an ECDSA P-384 key", {
       keyType: leafKey.asymmetricKeyType ?? null,
@@ -143,6 +171,7 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   checks.push({ check: "algorithm", result: "passed", detail: "ES384 over SHA384 PCRs, P-384 signing key" });
 
   // 3. root
+  progress.check = "root";
   const root = bundle[0];
   if (production) pinRoots(options.roots ?? [AWS_NITRO_ROOT_PEM], true);
   const pinnedRoot = pinned.find((candidate) => candidate.sha256 === root.sha256);
@@ -159,17 +188,20 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   checks.push({ check: "root", result: "passed", detail: `${root.subject} (sha256 ${root.sha256}${root.sha256 === AWS_NITRO_ROOT_SHA256 ? ", AWS Nitro root" : ""})` });
 
   // 4. chain: leaf, then the bundle from the leaf's issuer up to the root.
+  progress.check = "chain";
   const chain: ChainCertificate[] = [leaf, ...bundle.slice().reverse()];
   checkChainLinks(chain);
   checks.push({ check: "chain", result: "passed", detail: `${chain.length} certificates linked and signed, CA constraints hold` });
 
   // 5. validity
+  progress.check = "validity";
   checkValidity(chain, at);
   const notBefore = new Date(Math.max(...chain.map((c) => c.notBefore.getTime())));
   const notAfter = new Date(Math.min(...chain.map((c) => c.notAfter.getTime())));
   checks.push({ check: "validity", result: "passed", detail: `${at.toISOString()} is inside ${notBefore.toISOString()} .. ${notAfter.toISOString()}` });
 
   // 6. signature
+  progress.check = "signature";
   if (doc.signature.byteLength !== 96) {
     throw new AttestationError("cose-signature", `an ES384 signature is 96 bytes (r ‖ s), this one has ${doc.signature.byteLength}`, { length: doc.signature.byteLength });
   }
@@ -183,6 +215,7 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   checks.push({ check: "signature", result: "passed", detail: "ES384 signature verifies with the leaf key" });
 
   // 7. pcrs
+  progress.check = "pcrs";
   for (const [index, expected] of [...expectedPcrs].sort((a, b) => a[0] - b[0])) {
     const actual = doc.pcrs.get(index);
     if (actual === undefined || !equalBytes(actual, expected)) {
@@ -210,6 +243,7 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   );
 
   // 8. nonce
+  progress.check = "nonce";
   if (expectedNonce !== undefined) {
     if (doc.nonce === null || !equalBytes(doc.nonce, expectedNonce)) {
       throw new AttestationError("nonce-mismatch", `the nonce is ${doc.nonce === null ? "absent" : toHex(doc.nonce)}, expected ${toHex(expectedNonce)}`, {
@@ -223,6 +257,7 @@ export function verifyAttestationDocument(bytes: Uint8Array, options: VerifyAtte
   }
 
   // 9. user-data
+  progress.check = "user-data";
   if (expectedUserData !== undefined) {
     if (doc.userData === null || !equalBytes(doc.userData, expectedUserData)) {
       throw new AttestationError("user-data-mismatch", `user_data is ${doc.userData === null ? "absent" : toHex(doc.userData)}, expected ${toHex(expectedUserData)}`, {
