@@ -40,18 +40,50 @@ library PayloadHashes {
     bytes32 internal constant MESSAGE_TYPEHASH = keccak256("Message(bytes32 hash)");
 
     /// @notice EIP-712 `hashStruct` of a batch under a nonce.
-    function hashCalls(Call[] calldata calls, uint256 space, uint256 nonce) internal pure returns (bytes32) {
+    function hashCalls(Call[] calldata calls, uint256 space, uint256 nonce) internal pure returns (bytes32 result) {
         uint256 count = calls.length;
-        bytes32[] memory callHashes = new bytes32[](count);
+        // The call hashes and each call's encoding are written past the free memory pointer as
+        // scratch, never allocated: abi.encode per call allocated 224 bytes each and cost more
+        // than the hashing itself.
+        uint256 hashes;
+        assembly ("memory-safe") {
+            hashes := mload(0x40)
+        }
         for (uint256 i; i < count; ++i) {
             Call calldata c = calls[i];
-            callHashes[i] = keccak256(
-                abi.encode(
-                    CALL_TYPEHASH, c.target, c.value, keccak256(c.data), c.gasLimit, c.delegateCall, c.onFailure
-                )
-            );
+            // Read through Solidity so the ABI decoder validates offsets and cleans the values.
+            address target = c.target;
+            uint256 value = c.value;
+            bytes calldata data = c.data;
+            uint256 gasLimit = c.gasLimit;
+            bool delegateCall = c.delegateCall;
+            uint8 onFailure = c.onFailure;
+            bytes32 typehash = CALL_TYPEHASH;
+            assembly ("memory-safe") {
+                // The encoding goes after the `count` hash slots; the data is hashed at the same place first.
+                let buffer := add(hashes, shl(5, count))
+                calldatacopy(buffer, data.offset, data.length)
+                let dataHash := keccak256(buffer, data.length)
+                mstore(buffer, typehash)
+                mstore(add(buffer, 0x20), target)
+                mstore(add(buffer, 0x40), value)
+                mstore(add(buffer, 0x60), dataHash)
+                mstore(add(buffer, 0x80), gasLimit)
+                mstore(add(buffer, 0xa0), delegateCall)
+                mstore(add(buffer, 0xc0), onFailure)
+                mstore(add(hashes, shl(5, i)), keccak256(buffer, 0xe0))
+            }
         }
-        return keccak256(abi.encode(CALLS_TYPEHASH, keccak256(abi.encodePacked(callHashes)), space, nonce));
+        bytes32 callsTypehash = CALLS_TYPEHASH;
+        assembly ("memory-safe") {
+            let callsHash := keccak256(hashes, shl(5, count))
+            // keccak256(abi.encode(CALLS_TYPEHASH, callsHash, space, nonce)), over the first hash slots.
+            mstore(hashes, callsTypehash)
+            mstore(add(hashes, 0x20), callsHash)
+            mstore(add(hashes, 0x40), space)
+            mstore(add(hashes, 0x60), nonce)
+            result := keccak256(hashes, 0x80)
+        }
     }
 
     function hashConfigUpdate(bytes32 root, uint256 threshold, uint256 checkpoint) internal pure returns (bytes32) {

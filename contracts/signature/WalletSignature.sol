@@ -68,12 +68,21 @@ library WalletSignature {
     /// @param threshold Threshold of the configuration the signature proves.
     /// @param checkpoint Checkpoint of that configuration.
     /// @param imageHash Image hash of that configuration; the caller compares it with the wallet's.
+    /// @param digest The EIP-712 digest that was signed (chain id 0 or this chain's, per the flags).
     struct Recovered {
         uint256 weight;
         uint256 threshold;
         uint256 checkpoint;
         bytes32 imageHash;
+        bytes32 digest;
     }
+
+    /// @dev Failures found by the assembly structure walk, turned into custom errors in Solidity.
+    uint256 private constant STRUCTURE_OK = 0;
+    uint256 private constant STRUCTURE_TRUNCATED = 1;
+    uint256 private constant STRUCTURE_UNKNOWN_PART = 2;
+    uint256 private constant STRUCTURE_BAD_FLAG = 3;
+    uint256 private constant STRUCTURE_TRAILING = 4;
 
     /**
      * @notice Verifies `signature` over the EIP-712 digest of `structHash` for this wallet.
@@ -92,11 +101,16 @@ library WalletSignature {
 
         bytes32[] memory leaves = new bytes32[](partCount);
         (uint256 weight, bool preapproved) = _recoverParts(signature, digest, leaves);
-        bytes32 root = _processMultiProof(signature, proofStart, leaves);
+        uint256 proofAt;
+        assembly ("memory-safe") {
+            proofAt := add(signature.offset, proofStart)
+        }
+        bytes32 root = processPackedMultiProof(proofAt, leaves);
 
         result.weight = weight;
         result.threshold = uint256(_word(signature, 1));
         result.checkpoint = uint256(_word(signature, 33));
+        result.digest = digest;
         if (!preapproved && weight < result.threshold) revert ThresholdNotMet(weight, result.threshold);
         result.imageHash = ConfigurationHashes.imageHash(root, result.threshold, result.checkpoint);
     }
@@ -107,7 +121,8 @@ library WalletSignature {
         pure
         returns (bool chainIdZero, uint256 partCount, uint256 proofStart)
     {
-        _need(signature, HEADER_LENGTH);
+        uint256 length = signature.length;
+        if (length < HEADER_LENGTH) revert SignatureTruncated(HEADER_LENGTH, length);
         uint8 flags = _byte(signature, 0);
         if (flags & ~FLAG_CHAIN_ID_ZERO != 0) revert UnsupportedSignatureFlags(flags);
         chainIdZero = flags & FLAG_CHAIN_ID_ZERO != 0;
@@ -115,44 +130,107 @@ library WalletSignature {
         partCount = _byte(signature, 65);
         if (partCount == 0) revert EmptySignature();
 
-        uint256 cursor = HEADER_LENGTH;
-        for (uint256 i; i < partCount; ++i) {
-            _need(signature, cursor + 1);
-            uint8 kind = _byte(signature, cursor);
-            ++cursor;
-            if (kind == PART_ECDSA) {
-                cursor += ECDSA_BODY;
-            } else if (kind == PART_ECDSA_COMPACT) {
-                cursor += ECDSA_COMPACT_BODY;
-            } else if (kind == PART_ERC1271) {
-                _need(signature, cursor + ERC1271_HEAD);
-                cursor += ERC1271_HEAD + _uint24(signature, cursor + 52);
-            } else if (kind != PART_PREAPPROVED_DIGEST) {
-                revert UnknownSignaturePart(i, kind);
+        uint256 failure;
+        uint256 a;
+        uint256 b;
+        // The walk is written in assembly because, in Solidity, its bounds checks and helper calls
+        // cost more than everything it checks (measured: ~2,000 gas for two parts, now ~300).
+        // No arithmetic here can overflow: every offset is a sum of a few values below 2^24.
+        assembly ("memory-safe") {
+            let base := signature.offset
+            let cursor := 66 // HEADER_LENGTH
+            for { let i := 0 } lt(i, partCount) { i := add(i, 1) } {
+                // The part's kind byte must exist.
+                if iszero(lt(cursor, length)) {
+                    failure := 1 // STRUCTURE_TRUNCATED
+                    a := add(cursor, 1)
+                    break
+                }
+                let kind := byte(0, calldataload(add(base, cursor)))
+                cursor := add(cursor, 1)
+                let known := 1
+                switch kind
+                case 1 { cursor := add(cursor, 97) } // ECDSA: weight, r, s, v
+                case 2 { cursor := add(cursor, 96) } // ECDSA compact: weight, r, yParityAndS
+                case 3 {
+                    // ERC-1271: signer, weight, uint24 length, then the contract signature.
+                    if gt(add(cursor, 55), length) {
+                        failure := 1 // STRUCTURE_TRUNCATED
+                        a := add(cursor, 55)
+                        break
+                    }
+                    cursor := add(add(cursor, 55), shr(232, calldataload(add(base, add(cursor, 52)))))
+                }
+                case 4 {} // pre-approved digest: no body
+                default { known := 0 }
+                if iszero(known) {
+                    failure := 2 // STRUCTURE_UNKNOWN_PART
+                    a := i
+                    b := kind
+                    break
+                }
+                // The part's body must end inside the signature.
+                if gt(cursor, length) {
+                    failure := 1 // STRUCTURE_TRUNCATED
+                    a := cursor
+                    break
+                }
             }
-            _need(signature, cursor);
+            if iszero(failure) {
+                switch lt(cursor, length)
+                case 0 {
+                    failure := 1 // STRUCTURE_TRUNCATED: no proof length byte
+                    a := add(cursor, 1)
+                }
+                default {
+                    proofStart := cursor
+                    let proofLength := byte(0, calldataload(add(base, cursor)))
+                    let flagsStart := add(add(cursor, 1), shl(5, proofLength))
+                    // partCount >= 1, so the flag count partCount + proofLength - 1 cannot underflow.
+                    let end := sub(add(flagsStart, add(partCount, proofLength)), 1)
+                    switch gt(end, length)
+                    case 1 {
+                        failure := 1 // STRUCTURE_TRUNCATED
+                        a := end
+                    }
+                    default {
+                        // Flags are bytes 0 or 1: 32 at a time, a byte above 1 has a bit of 0xfe set.
+                        for { let j := flagsStart } lt(j, end) { j := add(j, 32) } {
+                            let word := calldataload(add(base, j))
+                            let remaining := sub(end, j)
+                            if lt(remaining, 32) {
+                                // Keep only the bytes before `end`.
+                                word := and(word, not(shr(shl(3, remaining), not(0))))
+                            }
+                            if and(word, 0xfefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefe) {
+                                // Find the first bad byte for the error.
+                                for { let k := 0 } lt(k, 32) { k := add(k, 1) } {
+                                    let value := byte(k, word)
+                                    if gt(value, 1) {
+                                        failure := 3 // STRUCTURE_BAD_FLAG
+                                        a := sub(add(j, k), flagsStart)
+                                        b := value
+                                        break
+                                    }
+                                }
+                                break
+                            }
+                        }
+                        if iszero(failure) {
+                            if iszero(eq(end, length)) {
+                                failure := 4 // STRUCTURE_TRAILING
+                                a := end
+                            }
+                        }
+                    }
+                }
+            }
         }
-
-        proofStart = cursor;
-        _need(signature, cursor + 1);
-        uint256 proofLength = _byte(signature, cursor);
-        uint256 flagsStart = cursor + 1 + proofLength * 32;
-        // partCount >= 1, so the flag count cannot underflow.
-        uint256 end = flagsStart + partCount + proofLength - 1;
-        _need(signature, end);
-        for (uint256 j; j < end - flagsStart; ++j) {
-            uint8 value = _byte(signature, flagsStart + j);
-            if (value > 1) revert InvalidProofFlag(j, value);
-        }
-        if (end != signature.length) revert SignatureTrailingBytes(end, signature.length);
-    }
-
-    /// @dev One recovered part.
-    struct Part {
-        address signer;
-        uint256 weight;
-        bytes32 leaf;
-        bool preapproved;
+        if (failure == STRUCTURE_OK) return (chainIdZero, partCount, proofStart);
+        if (failure == STRUCTURE_TRUNCATED) revert SignatureTruncated(a, length);
+        if (failure == STRUCTURE_UNKNOWN_PART) revert UnknownSignaturePart(a, uint8(b));
+        if (failure == STRUCTURE_BAD_FLAG) revert InvalidProofFlag(a, uint8(b));
+        revert SignatureTrailingBytes(a, length);
     }
 
     /// @dev Step 2 of the spec: recovers every part's leaf, in order, and sums the weights.
@@ -161,40 +239,46 @@ library WalletSignature {
         view
         returns (uint256 total, bool preapproved)
     {
-        uint256 partCount = leaves.length;
-        address[] memory signers = new address[](partCount);
-        uint256 signerCount;
+        address[] memory signers = new address[](leaves.length);
         uint256 cursor = HEADER_LENGTH;
 
-        for (uint256 i; i < partCount; ++i) {
-            Part memory part;
-            (cursor, part) = _recoverPart(signature, digest, cursor, i);
-            preapproved = preapproved || part.preapproved;
+        for (uint256 i; i < leaves.length; ++i) {
+            address signer;
+            uint256 weight;
+            bytes32 leaf;
+            (cursor, signer, weight, leaf) = _recoverPart(signature, digest, cursor, i);
 
             // Insertion sort into ascending order, the multiproof's leaf order. Signers put parts
             // in that order already, so this is one comparison per part; a signature made for
             // another digest recovers strangers in random order and still fails on the image
             // hash, which is what it is, rather than on an ordering detail.
             uint256 j = i;
-            while (j != 0 && leaves[j - 1] > part.leaf) {
+            while (j != 0 && leaves[j - 1] > leaf) {
                 leaves[j] = leaves[j - 1];
-                --j;
-            }
-            if (j != 0 && leaves[j - 1] == part.leaf) revert DuplicateLeaf(i, part.leaf);
-            leaves[j] = part.leaf;
-
-            if (part.signer != address(0)) {
-                // Quadratic, but over a handful of signers it is cheaper than any set structure.
-                for (uint256 k; k < signerCount; ++k) {
-                    if (signers[k] == part.signer) revert DuplicateSigner(i, part.signer);
+                unchecked {
+                    // j != 0 on this path.
+                    --j;
                 }
-                signers[signerCount++] = part.signer;
+            }
+            if (j != 0 && leaves[j - 1] == leaf) revert DuplicateLeaf(i, leaf);
+            leaves[j] = leaf;
+
+            if (signer == address(0)) {
+                // Only a pre-approved digest part has no signer: ECDSA recovery never yields the
+                // zero address, and a zero-address contract signer fails ERC-1271.
+                preapproved = true;
+            } else {
+                // Quadratic, but over a handful of signers it is cheaper than any set structure.
+                for (uint256 k; k < i; ++k) {
+                    if (signers[k] == signer) revert DuplicateSigner(i, signer);
+                }
+                signers[i] = signer;
             }
 
-            if (part.weight > type(uint256).max - total) revert WeightOverflow(i, total, part.weight);
+            if (weight > type(uint256).max - total) revert WeightOverflow(i, total, weight);
             unchecked {
                 // Cannot overflow: checked on the line above.
-                total += part.weight;
+                total += weight;
             }
         }
     }
@@ -203,80 +287,141 @@ library WalletSignature {
     function _recoverPart(bytes calldata signature, bytes32 digest, uint256 cursor, uint256 index)
         private
         view
-        returns (uint256 next, Part memory part)
+        returns (uint256 next, address signer, uint256 weight, bytes32 leaf)
     {
         uint8 kind = _byte(signature, cursor);
-        ++cursor;
-        if (kind == PART_ECDSA || kind == PART_ECDSA_COMPACT) {
-            part.weight = uint256(_word(signature, cursor));
-            ECDSA.RecoverError error;
-            if (kind == PART_ECDSA) {
-                (part.signer, error,) = ECDSA.tryRecover(
-                    digest, _byte(signature, cursor + 96), _word(signature, cursor + 32), _word(signature, cursor + 64)
-                );
-                next = cursor + ECDSA_BODY;
+        unchecked {
+            // _checkStructure proved every part lies inside the signature: no offset below can
+            // pass its length, let alone 2^256.
+            ++cursor;
+            if (kind == PART_ECDSA || kind == PART_ECDSA_COMPACT) {
+                weight = uint256(_word(signature, cursor));
+                ECDSA.RecoverError error;
+                if (kind == PART_ECDSA) {
+                    (signer, error,) = ECDSA.tryRecover(
+                        digest, _byte(signature, cursor + 96), _word(signature, cursor + 32), _word(signature, cursor + 64)
+                    );
+                    next = cursor + ECDSA_BODY;
+                } else {
+                    (signer, error,) =
+                        ECDSA.tryRecover(digest, _word(signature, cursor + 32), _word(signature, cursor + 64));
+                    next = cursor + ECDSA_COMPACT_BODY;
+                }
+                if (error != ECDSA.RecoverError.NoError) revert InvalidECDSASignature(index);
+                leaf = ConfigurationHashes.ecdsaSignerLeaf(signer, weight);
+            } else if (kind == PART_ERC1271) {
+                signer = _address(signature, cursor);
+                weight = uint256(_word(signature, cursor + 20));
+                uint256 start = cursor + ERC1271_HEAD;
+                next = start + _uint24(signature, cursor + 52);
+                if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature[start:next])) {
+                    revert InvalidERC1271Signature(index, signer);
+                }
+                leaf = ConfigurationHashes.erc1271SignerLeaf(signer, weight);
             } else {
-                (part.signer, error,) =
-                    ECDSA.tryRecover(digest, _word(signature, cursor + 32), _word(signature, cursor + 64));
-                next = cursor + ECDSA_COMPACT_BODY;
+                // PART_PREAPPROVED_DIGEST: _checkStructure admitted no other kind.
+                leaf = ConfigurationHashes.preapprovedDigestLeaf(digest);
+                next = cursor;
             }
-            if (error != ECDSA.RecoverError.NoError) revert InvalidECDSASignature(index);
-            part.leaf = ConfigurationHashes.ecdsaSignerLeaf(part.signer, part.weight);
-        } else if (kind == PART_ERC1271) {
-            part.signer = _address(signature, cursor);
-            part.weight = uint256(_word(signature, cursor + 20));
-            uint256 start = cursor + ERC1271_HEAD;
-            next = start + _uint24(signature, cursor + 52);
-            if (!SignatureChecker.isValidERC1271SignatureNowCalldata(part.signer, digest, signature[start:next])) {
-                revert InvalidERC1271Signature(index, part.signer);
-            }
-            part.leaf = ConfigurationHashes.erc1271SignerLeaf(part.signer, part.weight);
-        } else {
-            // PART_PREAPPROVED_DIGEST: _checkStructure admitted no other kind.
-            part.leaf = ConfigurationHashes.preapprovedDigestLeaf(digest);
-            part.preapproved = true;
-            next = cursor;
         }
     }
 
-    /// @dev Step 3 of the spec: checks the flags describe a well-formed multiproof, then hands it to OpenZeppelin.
-    function _processMultiProof(bytes calldata signature, uint256 proofStart, bytes32[] memory leaves)
-        private
-        pure
-        returns (bytes32)
-    {
-        uint256 leafCount = leaves.length;
-        uint256 proofLength = _byte(signature, proofStart);
-        bytes32[] memory proof = new bytes32[](proofLength);
+    /**
+     * @notice Step 3 of the spec: rebuilds the root from `leaves` (ascending) and the packed
+     * calldata proof at absolute calldata offset `proofAt` (`proofLength:uint8 proof:bytes32[]
+     * proofFlag:uint8[leaves + proofLength - 1]`, flags already checked to be 0 or 1).
+     *
+     * This is OpenZeppelin's `MerkleProof.processMultiProof` algorithm, step for step, with the
+     * node hash of `Hashes.commutativeKeccak256`, but it reads the proof and its flags straight
+     * from the packed signature instead of from memory arrays, and it folds the spec's
+     * well-formedness check into the same loop: it fails exactly when a step would read a hash
+     * not yet computed or a proof element that does not exist, or when proof elements are left
+     * over. Measured with the rest of this file's rewrite: a 2-of-3 transfer went from 70,871 to
+     * 63,874 gas. `test/wallet/multiproof.test.ts` checks it against OpenZeppelin's own function
+     * on random multiproofs, malformed ones included.
+     */
+    function processPackedMultiProof(uint256 proofAt, bytes32[] memory leaves) internal pure returns (bytes32 root) {
+        bool malformed;
         assembly ("memory-safe") {
-            // Copy the proof hashes straight from calldata into the array's body; _checkStructure
-            // already proved they lie within the signature.
-            calldatacopy(add(proof, 0x20), add(add(signature.offset, proofStart), 1), mul(proofLength, 0x20))
+            // proofAt: absolute calldata offset of the proof length byte. Pointers advance through
+            // the leaves (memory), the computed hashes (memory), the proof and its flags (calldata).
+            let leafPtr := add(leaves, 0x20)
+            let leafEnd := add(leafPtr, shl(5, mload(leaves)))
+            let proofPtr := add(proofAt, 1)
+            let proofEnd := add(proofPtr, shl(5, byte(0, calldataload(proofAt))))
+            let flagPtr := proofEnd
+            // leafCount >= 1, so leafCount + proofLength - 1 flags cannot underflow.
+            let flagEnd := sub(add(flagPtr, add(mload(leaves), byte(0, calldataload(proofAt)))), 1)
+            // The queue of computed hashes lives past the free memory pointer: scratch space
+            // nothing else uses before this function returns.
+            let hashRead := mload(0x40)
+            let hashWrite := hashRead
+            // One leaf and no proof (no flags): the leaf is the root.
+            root := mload(add(leaves, 0x20))
+            for {} lt(flagPtr, flagEnd) { flagPtr := add(flagPtr, 1) } {
+                // a: the next leaf, else the next computed hash (which must exist already).
+                let a
+                switch lt(leafPtr, leafEnd)
+                case 1 {
+                    a := mload(leafPtr)
+                    leafPtr := add(leafPtr, 0x20)
+                }
+                default {
+                    if iszero(lt(hashRead, hashWrite)) {
+                        malformed := 1
+                        break
+                    }
+                    a := mload(hashRead)
+                    hashRead := add(hashRead, 0x20)
+                }
+                // b: the same queue when the flag is 1, else the next proof element.
+                let b
+                switch byte(0, calldataload(flagPtr))
+                case 1 {
+                    switch lt(leafPtr, leafEnd)
+                    case 1 {
+                        b := mload(leafPtr)
+                        leafPtr := add(leafPtr, 0x20)
+                    }
+                    default {
+                        if iszero(lt(hashRead, hashWrite)) {
+                            malformed := 1
+                            break
+                        }
+                        b := mload(hashRead)
+                        hashRead := add(hashRead, 0x20)
+                    }
+                }
+                default {
+                    if iszero(lt(proofPtr, proofEnd)) {
+                        malformed := 1
+                        break
+                    }
+                    b := calldataload(proofPtr)
+                    proofPtr := add(proofPtr, 0x20)
+                }
+                // Sorted-pair keccak256 in scratch space, as Hashes.commutativeKeccak256.
+                switch lt(a, b)
+                case 1 {
+                    mstore(0x00, a)
+                    mstore(0x20, b)
+                }
+                default {
+                    mstore(0x00, b)
+                    mstore(0x20, a)
+                }
+                root := keccak256(0x00, 0x40)
+                mstore(hashWrite, root)
+                hashWrite := add(hashWrite, 0x20)
+            }
+            // Every proof element must be used (equivalently, exactly leafCount - 1 merges).
+            if iszero(eq(proofPtr, proofEnd)) { malformed := 1 }
         }
-
-        uint256 flagsStart = proofStart + 1 + proofLength * 32;
-        uint256 flagCount = leafCount + proofLength - 1;
-        bool[] memory proofFlags = new bool[](flagCount);
-        uint256 taken;
-        uint256 merges;
-        for (uint256 j; j < flagCount; ++j) {
-            bool merge = _byte(signature, flagsStart + j) == 1;
-            proofFlags[j] = merge;
-            if (merge) ++merges;
-            taken += merge ? 2 : 1;
-            // Before step j the queue holds the leaves and the j hashes computed so far.
-            if (taken > leafCount + j) revert MerkleProof.MerkleProofInvalidMultiproof();
-        }
-        if (merges != leafCount - 1) revert MerkleProof.MerkleProofInvalidMultiproof();
-        return MerkleProof.processMultiProof(proof, proofFlags, leaves);
-    }
-
-    function _need(bytes calldata signature, uint256 end) private pure {
-        if (end > signature.length) revert SignatureTruncated(end, signature.length);
+        if (malformed) revert MerkleProof.MerkleProofInvalidMultiproof();
     }
 
     // The readers below load from calldata without bounds checks: every caller reads only bytes
-    // that _checkStructure (or the _need just before) proved lie inside the signature.
+    // that _checkStructure proved lie inside the signature.
 
     function _byte(bytes calldata signature, uint256 at) private pure returns (uint8 value) {
         assembly ("memory-safe") {

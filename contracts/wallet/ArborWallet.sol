@@ -88,14 +88,15 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         }
 
         bytes32 structHash = PayloadHashes.hashCalls(calls, space, nonce);
-        bytes32 digest = PayloadHashes.digest(block.chainid, address(this), structHash);
+        bytes32 digest;
         if (signature.length != 0 && uint8(signature[0]) & WalletSignature.FLAG_SESSION != 0) {
             // Session keys sign under rules the sessions module enforces; they never authorise a
             // self-call, so the authorised checkpoint stays unset and no update can follow.
+            digest = PayloadHashes.digest(block.chainid, address(this), structHash);
             bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(calls, digest, signature);
             if (!_isValidImageHash(proven)) revert ImageHashMismatch(proven);
         } else {
-            _authorise(signature, structHash, false);
+            (, digest) = _authorise(signature, structHash, false);
         }
 
         uint256 count = calls.length;
@@ -144,7 +145,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         uint256 checkpoint,
         bytes calldata signature
     ) external {
-        uint256 current = _authorise(signature, PayloadHashes.hashConfigUpdate(root, threshold, checkpoint), true);
+        (uint256 current,) = _authorise(signature, PayloadHashes.hashConfigUpdate(root, threshold, checkpoint), true);
         _setConfiguration(root, threshold, checkpoint, current);
     }
 
@@ -232,14 +233,15 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     // ---------------------------------------------------------------------------------------
 
     /// @dev Verifies a signature for this wallet and records the signing configuration's
-    /// checkpoint for self-calls later in the transaction. Returns that checkpoint.
+    /// checkpoint for self-calls later in the transaction. Returns that checkpoint and the digest.
     function _authorise(bytes calldata signature, bytes32 structHash, bool allowChainIdZero)
         private
-        returns (uint256 checkpoint)
+        returns (uint256 checkpoint, bytes32 digest)
     {
         WalletSignature.Recovered memory recovered = WalletSignature.recover(signature, structHash, allowChainIdZero);
         if (!_isValidImageHash(recovered.imageHash)) revert ImageHashMismatch(recovered.imageHash);
         checkpoint = recovered.checkpoint;
+        digest = recovered.digest;
         _setAuthorisedCheckpoint(checkpoint);
     }
 
