@@ -9,7 +9,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
  *   npx hardhat arbor deploy [--rpc <url>[,<url>...]] [--out deployments]   (default: --network's chain)
  *   npx hardhat arbor verify [--rpc <url>[,<url>...]] [--out deployments]
  *
- * They compile first, then run the same code as `npx arbor …`. The library is loaded inside the
+ * They compile first (unless --no-compile), then run the same code as `npx arbor …`; stale
+ * artifacts are refused either way. The library is loaded inside the
  * actions so that registering the tasks costs Hardhat's start-up nothing.
  */
 const arbor = scope("arbor", "Deterministic multichain deployment of Arbor's singletons");
@@ -18,10 +19,11 @@ interface ChainArgs {
   rpc?: string;
   out: string;
   json: boolean;
+  noCompile: boolean;
 }
 
 async function prepare(hre: HardhatRuntimeEnvironment, args: ChainArgs) {
-  await hre.run("compile", { quiet: true });
+  if (!args.noCompile) await hre.run("compile", { quiet: true });
   /* eslint-disable @typescript-eslint/no-require-imports */
   const lib = require("../lib/deploy") as typeof import("../lib/deploy");
   const source = lib.hardhatArtifacts(hre.config.paths.artifacts, { projectRoot: hre.config.paths.root });
@@ -41,6 +43,7 @@ arbor
   .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
   .addOptionalParam("out", "manifest directory", "deployments", types.string)
   .addFlag("json", "machine-readable output")
+  .addFlag("noCompile", "use the artifacts as they are")
   .setAction(async (args: ChainArgs, hre) => {
     const { source, targets, io, manifestDir } = await prepare(hre, args);
     const { runDeploy } = require("./runDeploy") as typeof import("./runDeploy");
@@ -54,6 +57,7 @@ arbor
   .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
   .addOptionalParam("out", "manifest directory", "deployments", types.string)
   .addFlag("json", "machine-readable output")
+  .addFlag("noCompile", "use the artifacts as they are")
   .setAction(async (args: ChainArgs, hre) => {
     const { source, targets, io, manifestDir } = await prepare(hre, args);
     const { runVerify } = require("./runVerify") as typeof import("./runVerify");
@@ -65,8 +69,9 @@ arbor
 arbor
   .task("predict", "Print every singleton's address, computed off-chain")
   .addFlag("json", "machine-readable output")
-  .setAction(async (args: { json: boolean }, hre) => {
-    const { source, io } = await prepare(hre, { out: "deployments", json: args.json });
+  .addFlag("noCompile", "use the artifacts as they are")
+  .setAction(async (args: { json: boolean; noCompile: boolean }, hre) => {
+    const { source, io } = await prepare(hre, { out: "deployments", json: args.json, noCompile: args.noCompile });
     const { runPredict } = require("./runPredict") as typeof import("./runPredict");
     return runPredict({ source, json: args.json }, io);
   });

@@ -38,12 +38,22 @@ export function hardhatArtifacts(artifactsDir: string, options: { projectRoot?: 
     const contractName = artifact.slice(split + 1);
     const dbgPath = path.join(artifactsDir, sourceName, `${contractName}.dbg.json`);
     if (!fs.existsSync(dbgPath)) throw new ArtifactNotFoundError(artifact, where);
-    const dbg = JSON.parse(fs.readFileSync(dbgPath, "utf8")) as { buildInfo: string };
+    let dbg: { buildInfo: string };
+    try {
+      dbg = JSON.parse(fs.readFileSync(dbgPath, "utf8")) as { buildInfo: string };
+    } catch (e) {
+      throw new ArtifactNotFoundError(artifact, `${where} (${dbgPath} unreadable: ${(e as Error).message})`);
+    }
     const buildInfoPath = path.resolve(path.dirname(dbgPath), dbg.buildInfo);
     let info = buildInfos.get(buildInfoPath);
     if (!info) {
       if (!fs.existsSync(buildInfoPath)) throw new ArtifactNotFoundError(artifact, `${where} (build info ${buildInfoPath} missing)`);
-      info = JSON.parse(fs.readFileSync(buildInfoPath, "utf8")) as BuildInfo;
+      try {
+        info = JSON.parse(fs.readFileSync(buildInfoPath, "utf8")) as BuildInfo;
+      } catch (e) {
+        // Typically a compile writing the file right now.
+        throw new ArtifactNotFoundError(artifact, `${where} (build info ${buildInfoPath} unreadable: ${(e as Error).message})`);
+      }
       buildInfos.set(buildInfoPath, info);
     }
     const out = info.output.contracts[sourceName]?.[contractName];

@@ -8,7 +8,7 @@ import { Interface, keccak256 } from "ethers";
 import { runCli } from "../../deploy/cli";
 import type { LocalNode } from "../../deploy/localNode";
 import { ARBOR_SINGLETONS, DEPLOYMENT_PROXY, hardhatArtifacts, planSingletons, readManifest, runtimeCodeHash, type SingletonPlan } from "../../lib/deploy";
-import { closedPort, rpc, snapshotter, startNodes } from "./helpers";
+import { closedPort, freshChains, rpc, snapshotter } from "./helpers";
 
 const ROOT = path.join(__dirname, "..", "..");
 const OTHER_CODE = "0x6080604052348015600e575f80fd5b50";
@@ -53,12 +53,11 @@ describe("deploy", function () {
     this.timeout(120_000);
     plan = planSingletons(ARBOR_SINGLETONS, hardhatArtifacts(path.join(ROOT, "artifacts")));
     out = fs.mkdtempSync(path.join(os.tmpdir(), "arbor-cli-"));
-    [a, b] = await startNodes([{ chainId: 31337 }, { chainId: 31338 }]);
+    [a, b] = await freshChains();
     freshB = await snapshotter(b.url);
   });
 
   after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
     if (out) fs.rmSync(out, { recursive: true, force: true });
   });
 
@@ -189,6 +188,7 @@ describe("deploy", function () {
   });
 
   describe("hardhat arbor deploy (task)", () => {
+    // --no-compile: `hardhat test` compiled already, and compiling here would pick up half-edited files.
     it("runs the same deployment from Hardhat and finds nothing to do on a deployed chain", async function () {
       this.timeout(120_000);
       const printed: string[] = [];
@@ -198,7 +198,7 @@ describe("deploy", function () {
       console.error = () => {};
       let code: number;
       try {
-        code = await hre.run({ scope: "arbor", task: "deploy" }, { rpc: `${a.url},${b.url}`, out, json: true });
+        code = await hre.run({ scope: "arbor", task: "deploy" }, { rpc: `${a.url},${b.url}`, out, json: true, noCompile: true });
       } finally {
         console.log = log;
         console.error = error;

@@ -20,7 +20,7 @@ import {
 } from "../../lib/deploy";
 import { FIXTURE_SINGLETONS, fixtureArtifacts } from "./fixtures/fixtureSingletons";
 import { GETH_UNPROTECTED_TX_ERROR, startRpcGateway } from "./fixtures/rpcGateway";
-import { closedPort, expectRejection, rpc, snapshotter, startNodes, startNotRpcServer } from "./helpers";
+import { closedPort, expectRejection, freshChains, rpc, snapshotter, startNodes, startNotRpcServer } from "./helpers";
 
 // The first account of every `hardhat node`: the fallback deployer when no key is set.
 const NODE_ACCOUNT = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -36,15 +36,13 @@ describe("deploy", function () {
   before(async function () {
     this.timeout(120_000);
     plan = planSingletons(FIXTURE_SINGLETONS, fixtureArtifacts());
-    [node, legacy] = await startNodes([
-      { chainId: 31401 },
-      { chainId: 31402, config: path.join(__dirname, "fixtures", "legacy-chain.config.ts") },
-    ]);
+    [node] = await freshChains();
+    [legacy] = await startNodes([{ chainId: 31402, config: path.join(__dirname, "fixtures", "legacy-chain.config.ts") }]);
     restore = await snapshotter(node.url);
   });
 
   after(async () => {
-    await Promise.all([node?.stop(), legacy?.stop()]);
+    await legacy?.stop();
   });
 
   beforeEach(() => {
@@ -68,7 +66,7 @@ describe("deploy", function () {
       const lines: string[] = [];
       const result = await deployToChain({ target: node.url, plan, manifestDir: outDir, log: (l) => lines.push(l) });
 
-      expect(result.chainId).to.equal(31401n);
+      expect(result.chainId).to.equal(31337n);
       expect(result.proxy).to.deep.equal({ status: "deployed", transactionHash: DEPLOYMENT_PROXY_TX_HASH });
       expect(await rpc(node.url, "eth_getCode", [DEPLOYMENT_PROXY.address, "latest"])).to.equal(DEPLOYMENT_PROXY.runtimeCode);
       expect(result.contracts.map((c) => [c.name, c.address, c.status])).to.deep.equal(plan.map((p) => [p.name, p.address, "deployed"]));
@@ -80,11 +78,11 @@ describe("deploy", function () {
       const impl = new Interface(["function registry() view returns (address)", "function deployedOnChain() view returns (uint256)"]);
       const call = (data: string) => rpc<string>(node.url, "eth_call", [{ to: plan[1].address, data }, "latest"]);
       expect(impl.decodeFunctionResult("registry", await call(impl.encodeFunctionData("registry")))[0]).to.equal(plan[0].address);
-      expect(impl.decodeFunctionResult("deployedOnChain", await call(impl.encodeFunctionData("deployedOnChain")))[0]).to.equal(31401n);
+      expect(impl.decodeFunctionResult("deployedOnChain", await call(impl.encodeFunctionData("deployedOnChain")))[0]).to.equal(31337n);
       expect(result.transactionsSent).to.equal(4); // fund the one-time signer, the presigned tx, two singletons
       expect(lines.some((l) => l.includes("deterministic deployment proxy created"))).to.equal(true);
 
-      const manifest = readManifest(outDir, 31401n)!;
+      const manifest = readManifest(outDir, 31337n)!;
       expect(manifest.proxy).to.deep.equal({ address: DEPLOYMENT_PROXY.address, codeHash: DEPLOYMENT_PROXY_CODE_HASH, transactionHash: DEPLOYMENT_PROXY_TX_HASH });
       for (const [i, p] of plan.entries()) {
         const entry = manifest.contracts[i];
@@ -109,7 +107,7 @@ describe("deploy", function () {
       expect(await state(node.url)).to.deep.equal(before);
       expect(lines.at(-1)).to.match(/nothing to deploy/);
       // The manifest keeps the transactions of the run that did deploy.
-      expect(readManifest(outDir, 31401n)!.contracts.map((c) => c.transactionHash)).to.deep.equal(first.contracts.map((c) => c.transactionHash));
+      expect(readManifest(outDir, 31337n)!.contracts.map((c) => c.transactionHash)).to.deep.equal(first.contracts.map((c) => c.transactionHash));
     });
 
     it("uses the proxy already on the chain instead of creating it again when only the proxy is there", async () => {
@@ -190,7 +188,7 @@ describe("deploy", function () {
         expect(err.model).to.equal("eip-1559");
         expect(err.chainPrice).to.equal(parseUnits("1000", "gwei"));
         expect(err.presignedPrice).to.equal(parseUnits("100", "gwei"));
-        expect(err.message).to.include("chain 31401").and.include("0x4e59b44847b379578588920ca78fbf26c0b4956c");
+        expect(err.message).to.include("chain 31337").and.include("0x4e59b44847b379578588920ca78fbf26c0b4956c");
         expect(await state(node.url)).to.deep.equal(before);
       } finally {
         await rpc(node.url, "hardhat_setNextBlockBaseFeePerGas", ["0x3b9aca00"]);
@@ -202,7 +200,7 @@ describe("deploy", function () {
       try {
         const before = await state(node.url);
         const err = await expectRejection(deployToChain({ target: gateway.url, plan }), "UnprotectedTransactionRejectedError", "UNPROTECTED_TX_REJECTED");
-        expect(err.message).to.include(GETH_UNPROTECTED_TX_ERROR).and.include("chain 31401").and.include("allow-unprotected-txs");
+        expect(err.message).to.include(GETH_UNPROTECTED_TX_ERROR).and.include("chain 31337").and.include("allow-unprotected-txs");
         expect(gateway.refused).to.deep.equal([DEPLOYMENT_PROXY.rawTransaction]);
         expect(await state(node.url)).to.deep.equal(before);
       } finally {
@@ -290,7 +288,7 @@ describe("deploy", function () {
 
     it("throws ManifestError when the chain has no manifest in the directory", async () => {
       const err = await expectRejection(verifyChain({ target: node.url, manifestDir: outDir }), "ManifestError", "INVALID_MANIFEST");
-      expect(err.message).to.include("31401.json");
+      expect(err.message).to.include("31337.json");
     });
   });
 });

@@ -12,7 +12,7 @@ import { ecdsaSigner } from "../../lib/signature/signers";
 import { walletAddress } from "../../lib/wallet/address";
 import type { LocalNode } from "../../deploy/localNode";
 import { ARBOR_SINGLETONS, deployToChain, hardhatArtifacts, planSingletons, type SingletonPlan } from "../../lib/deploy";
-import { startNodes } from "./helpers";
+import { freshChains } from "./helpers";
 
 const ROOT = path.join(__dirname, "..", "..");
 const artifacts = hardhatArtifacts(path.join(ROOT, "artifacts"));
@@ -59,7 +59,7 @@ describe("deploy", function () {
     plan = planSingletons(ARBOR_SINGLETONS, artifacts);
     factoryAddress = plan.find((p) => p.name === "ArborFactory")!.address;
     implementation = plan.find((p) => p.name === "ArborWallet")!.address;
-    nodes = await startNodes([{ chainId: 31337 }, { chainId: 31338 }]);
+    nodes = await freshChains();
     for (const node of nodes) {
       await deployToChain({ target: node.url, plan });
       const network = Network.from(node.chainId);
@@ -72,7 +72,6 @@ describe("deploy", function () {
 
   after(async () => {
     for (const c of chains) c.provider.destroy();
-    await Promise.all(nodes.map((n) => n.stop()));
   });
 
   const walletOn = (c: Chain) => new Contract(address(), artifacts.read("contracts/wallet/ArborWallet.sol:ArborWallet").abi, c.relayer);
