@@ -202,3 +202,46 @@ export function filesBelow(dir: string): string[] {
   }
   return out;
 }
+
+import { SMTPServer } from "smtp-server";
+
+/** A received email, as the SMTP sink saw it. */
+export interface SunkMail {
+  to: string[];
+  raw: string;
+}
+
+/**
+ * A real SMTP server on 127.0.0.1 that accepts every message and keeps it: the test's stand-in for
+ * the user's mailbox. (No TLS: loopback only.)
+ */
+export async function startSmtpSink(): Promise<{ url: string; mails: SunkMail[]; codeFor(to: string): string; close(): Promise<void> }> {
+  const mails: SunkMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString("utf8") });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.server.address() as { port: number }).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    codeFor(to: string) {
+      const mine = mails.filter((m) => m.to.includes(to));
+      if (mine.length === 0) throw new Error(`no mail to ${to}`);
+      const match = /login code is (\d{6})/.exec(mine[mine.length - 1].raw.replace(/=\r?\n/g, ""));
+      if (!match) throw new Error(`no code in the mail to ${to}`);
+      return match[1];
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
