@@ -273,7 +273,7 @@ function runChecks(bytes: Uint8Array, options: VerifyAttestationOptions, progres
   return {
     ...doc,
     checks,
-    chain: chain.map((c) => ({ position: c.position, subject: c.subject, notBefore: c.notBefore, notAfter: c.notAfter, sha256: c.sha256 })),
+    chain: chain.map((c) => ({ position: c.position, subject: c.subject, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter), sha256: c.sha256 })),
     rootSha256: pinnedRoot.sha256,
     verifiedAt: at,
   };

@@ -51,6 +51,18 @@ describe("attestation", function () {
       }
     });
 
+    it("checks the root, the validity window and the signature again when the same chain was verified before", async function () {
+      const v = nitroVector(this, "base_nitro_validator");
+      verifyAttestationDocument(v.bytes, { at: v.inside }); // parsed certificates and links are now cached
+      expectFailure(v.bytes, { at: new Date(v.notAfter.getTime() + SECOND) }, "certificate-expired");
+      const authority = await createLocalAttestationAuthority();
+      expectFailure(v.bytes, { roots: [authority.rootPem], at: v.inside }, "root-not-pinned");
+      const forged = new Uint8Array(v.bytes);
+      forged[forged.length - 1] ^= 1;
+      expectFailure(forged, { at: v.inside }, "cose-signature");
+      verifyAttestationDocument(v.bytes, { at: v.inside });
+    });
+
     it("pins the AWS root by default when no roots are given", function () {
       const v = nitroVector(this, "base_nitro_validator");
       expect(verifyAttestationDocument(v.bytes, { at: v.inside }).rootSha256).to.equal(AWS_NITRO_ROOT_SHA256);
