@@ -83,8 +83,9 @@ export class IdentityEnclave {
           auth: "admin",
           run: (body) =>
             this.pool.reencryptPass({
-              batchSize: typeof body.batchSize === "number" ? body.batchSize : undefined,
-              maxBatches: typeof body.maxBatches === "number" ? body.maxBatches : undefined,
+              batchSize: optionalInteger(body, "batchSize", 1, 1000),
+              maxBatches: optionalInteger(body, "maxBatches", 1, 1_000_000),
+              pauseMs: optionalInteger(body, "pauseMs", 0, 10_000),
             }),
         },
       },
@@ -234,4 +235,13 @@ function parseAttestationNonce(value: string | undefined): Uint8Array | undefine
     throw new ServiceError("invalid-attestation-nonce", `X-Attestation-Nonce must be 1..${MAX_ATTESTATION_NONCE_BYTES} bytes of hex`);
   }
   return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+function optionalInteger(body: Body, field: string, min: number, max: number): number | undefined {
+  const v = body[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ServiceError("invalid-request", `${field} must be an integer in ${min}..${max}`, { field });
+  }
+  return v;
 }

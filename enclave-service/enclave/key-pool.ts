@@ -191,7 +191,7 @@ export class KeyPool {
    * its own transaction, so killing the enclave mid-pass loses nothing), then deletes retiring keys
    * that no record refers to and retires generations left without keys.
    */
-  async reencryptPass(options: { batchSize?: number; maxBatches?: number } = {}): Promise<{
+  async reencryptPass(options: { batchSize?: number; maxBatches?: number; pauseMs?: number } = {}): Promise<{
     reencrypted: number;
     deletedKeys: number;
     retiredGenerations: number[];
@@ -222,6 +222,8 @@ export class KeyPool {
         batches++;
         reencrypted += moved;
         if (moved < batchSize) break;
+        // Throttle: a background job should not hold the database (PGlite is one connection).
+        if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
       }
     }
     // Safe at any point: only keys that no record refers to are deleted.
