@@ -99,7 +99,8 @@ describe("tree interop", () => {
         const ours = makeTree(hashes);
         const mt = new MerkleTree(ozLeftToRight(hashes), keccakBuffer, { sortPairs: true, complete: true });
         expect(mt.getHexRoot(), `n=${n}`).to.equal(treeRoot(ours));
-        for (let k = 0; k < n; k++) {
+        const checked = n <= 40 ? [...Array(n).keys()] : Array.from({ length: 20 }, () => Math.floor(Math.random() * n));
+        for (const k of checked) {
           const leaf = treeLeaf(ours, k);
           const theirs = mt.getHexProof(leaf) as Hex[];
           const same = JSON.stringify(theirs) === JSON.stringify(getProof(ours, k));
