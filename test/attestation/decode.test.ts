@@ -77,6 +77,15 @@ describe("attestation", function () {
       }
     });
 
+    it("re-encodes every real document byte for byte with the cbor-x options lib/attestation uses", function () {
+      for (const v of nitroVectors(this)) {
+        const top = encoder.decode(Buffer.from(v.bytes)) as unknown[];
+        expect(Buffer.from(encoder.encode(top)).equals(Buffer.from(v.bytes)), v.name).to.equal(true);
+        const payload = top[2] as Buffer;
+        expect(Buffer.from(encoder.encode(encoder.decode(payload))).equals(payload), v.name).to.equal(true);
+      }
+    });
+
     it("returns the signature stored in base_nitro_validator_signature.hex when given that document", function () {
       const v = nitroVector(this, "base_nitro_validator");
       const signature = readNitroFile("base_nitro_validator_signature.hex").toString("utf8").trim();
