@@ -263,50 +263,57 @@ contract ArborSessions is IArborSessions {
 
     /**
      * @dev Checks that `length` bytes at `start` are exactly the canonical `abi.encode(Permission[])`
-     * (what Solidity and ethers produce), and returns the number of permissions. After this the
-     * per-call checks read permissions straight from calldata with no bounds checks. Positions in
-     * errors are relative to `start`.
+     * (what Solidity and ethers produce), and returns the number of permissions. Canonical means
+     * unique: any ABI decoder (a wallet's UI, ethers, this contract) reads the same permissions
+     * from these bytes, so a leaf cannot show one cap to the owner and enforce another. After this
+     * the per-call checks read permissions straight from calldata with no bounds checks. Positions
+     * in errors are relative to `start`.
      */
     function _checkPermissions(bytes calldata signature, uint256 start, uint256 length, uint256 leafIndex)
         private
         pure
         returns (uint256 count)
     {
-        if (length < 32 || uint256(_word(signature, start)) != 0x20) revert SessionPermissionsMalformed(leafIndex, 0);
+        // Calldata position of the permissions' first byte; _parseLeaf proved all `length` bytes
+        // lie inside the signature, and every read below stays below `length`.
+        uint256 first;
+        assembly ("memory-safe") {
+            first := add(signature.offset, start)
+        }
+        if (length < 32 || _load(first) != 0x20) revert SessionPermissionsMalformed(leafIndex, 0);
         if (length < 64) revert SessionPermissionsMalformed(leafIndex, 32);
-        count = uint256(_word(signature, start + 32));
+        count = _load(first + 32);
         // Every permission needs at least its 32-byte offset in the head.
         if (count > (length - 64) / 32) revert SessionPermissionsMalformed(leafIndex, 32);
 
-        // Offsets in the head are relative to the first byte after the array length (position 64).
-        uint256 expected = count * 32;
-        for (uint256 p; p < count; ++p) {
-            uint256 head = 64 + p * 32;
-            if (uint256(_word(signature, start + head)) != expected) revert SessionPermissionsMalformed(leafIndex, head);
-            uint256 base = 64 + expected;
-            if (length < PERMISSION_HEAD || base > length - PERMISSION_HEAD) {
-                revert SessionPermissionsMalformed(leafIndex, base);
-            }
-            // An address word has its 12 high bytes clear.
-            if (uint256(_word(signature, start + base)) >> 160 != 0) revert SessionPermissionsMalformed(leafIndex, base);
-            if (uint256(_word(signature, start + base + 32)) != 0x40) {
-                revert SessionPermissionsMalformed(leafIndex, base + 32);
-            }
-            uint256 ruleCount = uint256(_word(signature, start + base + 64));
-            if (ruleCount > (length - base - PERMISSION_HEAD) / RULE_LENGTH) {
-                revert SessionPermissionsMalformed(leafIndex, base + 64);
-            }
-            for (uint256 r; r < ruleCount; ++r) {
-                uint256 rule = base + PERMISSION_HEAD + r * RULE_LENGTH;
-                // operation is a uint8 in 0..3, cumulative a bool.
-                if (uint256(_word(signature, start + rule)) > 3) revert SessionPermissionsMalformed(leafIndex, rule);
-                if (uint256(_word(signature, start + rule + 32)) > 1) {
-                    revert SessionPermissionsMalformed(leafIndex, rule + 32);
+        unchecked {
+            // length < 2^24 (a uint24) and count, ruleCount are bounded by it: no sum below overflows,
+            // and every position `base` stays at most `length`.
+            // Offsets in the head are relative to the first byte after the array length (position 64).
+            uint256 expected = count * 32;
+            for (uint256 p; p < count; ++p) {
+                uint256 head = 64 + p * 32;
+                if (_load(first + head) != expected) revert SessionPermissionsMalformed(leafIndex, head);
+                uint256 base = 64 + expected;
+                if (base + PERMISSION_HEAD > length) revert SessionPermissionsMalformed(leafIndex, base);
+                // An address word has its 12 high bytes clear.
+                if (_load(first + base) >> 160 != 0) revert SessionPermissionsMalformed(leafIndex, base);
+                if (_load(first + base + 32) != 0x40) revert SessionPermissionsMalformed(leafIndex, base + 32);
+                uint256 ruleCount = _load(first + base + 64);
+                if (ruleCount > (length - base - PERMISSION_HEAD) / RULE_LENGTH) {
+                    revert SessionPermissionsMalformed(leafIndex, base + 64);
                 }
+                uint256 rule = base + PERMISSION_HEAD;
+                for (uint256 r; r < ruleCount; ++r) {
+                    // operation is a uint8 in 0..3, cumulative a bool.
+                    if (_load(first + rule) > 3) revert SessionPermissionsMalformed(leafIndex, rule);
+                    if (_load(first + rule + 32) > 1) revert SessionPermissionsMalformed(leafIndex, rule + 32);
+                    rule += RULE_LENGTH;
+                }
+                expected = rule - 64;
             }
-            expected += PERMISSION_HEAD + ruleCount * RULE_LENGTH;
+            if (64 + expected != length) revert SessionPermissionsMalformed(leafIndex, 64 + expected);
         }
-        if (64 + expected != length) revert SessionPermissionsMalformed(leafIndex, 64 + expected);
     }
 
     /// @dev Reads attestation `index` at `cursor` into memory.
@@ -605,6 +612,13 @@ contract ArborSessions is IArborSessions {
             let ptr := mload(0x40)
             calldatacopy(ptr, add(signature.offset, start), length)
             hash := keccak256(ptr, length)
+        }
+    }
+
+    /// @dev The word at absolute calldata position `at`.
+    function _load(uint256 at) private pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := calldataload(at)
         }
     }
 
