@@ -1,0 +1,224 @@
+import { expect } from "chai";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Wallet } from "ethers";
+import { exportJWK, generateKeyPair } from "jose";
+import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
+import { IDENTITY_TYPE, hashIssuer } from "../../lib/sessions";
+import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
+import { tempDir } from "./helpers";
+
+const ECOSYSTEM = "oidc-eco";
+const AUDIENCE = "https://game.example";
+const CLIENT_ID = "arbor-identity";
+const CLIENT_SECRET = "s3cret-only-the-enclave-knows";
+const REDIRECT_URI = "https://game.example/callback";
+
+/** A real OpenID provider (the oidc-provider package) on loopback, with its development login pages. */
+async function startOidcProvider(): Promise<{ issuer: string; close(): Promise<void> }> {
+  const { Provider } = require("oidc-provider") as { Provider: new (issuer: string, config: unknown) => { callback(): http.RequestListener } }; // eslint-disable-line @typescript-eslint/no-require-imports
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "client_secret_basic",
+        id_token_signed_response_alg: "ES256",
+      },
+    ],
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: "test-key", use: "sig", alg: "ES256" }] },
+    pkce: { required: () => true },
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@idp.example`, email_verified: true }) }),
+    claims: { openid: ["sub"], email: ["email", "email_verified"] },
+    cookies: { keys: ["oidc-test-cookie-key"] },
+    features: { devInteractions: { enabled: true } },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+  });
+  server.on("request", provider.callback());
+  return { issuer, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+/**
+ * A user agent: follows the provider's redirects with a cookie jar, signs in as `subject` on the
+ * development login page, consents, and stops at the redirect back to the app.
+ */
+async function signInAtProvider(authorizationUrl: string, subject: string): Promise<{ code: string; state: string }> {
+  const jar = new Map<string, string>();
+  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const remember = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const eq = pair.indexOf("=");
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+  };
+  let url = authorizationUrl;
+  for (let step = 0; step < 12; step++) {
+    if (url.startsWith(REDIRECT_URI)) {
+      const back = new URL(url);
+      if (back.searchParams.get("error")) throw new Error(`provider error: ${back.searchParams.get("error_description")}`);
+      return { code: back.searchParams.get("code")!, state: back.searchParams.get("state")! };
+    }
+    const res = await fetch(url, { redirect: "manual", headers: { cookie: cookieHeader() } });
+    remember(res);
+    if (res.status >= 300 && res.status < 400) {
+      url = new URL(res.headers.get("location")!, url).toString();
+      continue;
+    }
+    const html = await res.text();
+    const action = /action="([^"]+)"/.exec(html)?.[1];
+    if (!action) throw new Error(`no form on ${url}: ${html.slice(0, 300)}`);
+    const prompt = /name="prompt" value="(\w+)"/.exec(html)![1];
+    const form = new URLSearchParams(prompt === "login" ? { prompt, login: subject, password: "any" } : { prompt });
+    const submitted = await fetch(new URL(action, url), {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: cookieHeader(), "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    remember(submitted);
+    url = new URL(submitted.headers.get("location")!, url).toString();
+  }
+  throw new Error("too many redirects at the provider");
+}
+
+describe("enclave-service OpenID Connect login against a real provider (oidc-provider on loopback)", function () {
+  let idp: Awaited<ReturnType<typeof startOidcProvider>>;
+  let service: RunningIdentityService;
+  const data = tempDir("oidc");
+
+  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+
+  async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
+    try {
+      await p;
+    } catch (err) {
+      expect(err).to.be.instanceOf(IdentityClientError);
+      expect((err as IdentityClientError).code, (err as Error).message).to.equal(code);
+      return err as IdentityClientError;
+    }
+    return expect.fail(`expected ${code}`);
+  }
+
+  before(async function () {
+    this.timeout(180_000);
+    idp = await startOidcProvider();
+    service = await startIdentityService({
+      dataDir: data.dir,
+      ecosystems: {
+        [ECOSYSTEM]: {
+          origins: [AUDIENCE],
+          oidc: [
+            { issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI },
+            // Configured, but nothing listens there.
+            { issuer: "http://127.0.0.1:9", clientId: "x", clientSecret: "y", redirectUri: REDIRECT_URI },
+          ],
+        },
+      },
+      enclave: { reencryptIntervalMs: 0 },
+    });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await service?.stopAll();
+    await idp?.close();
+    data.remove();
+  });
+
+  describe("initiate + complete", () => {
+    let firstSigner = "";
+
+    it("logs in with authorization code + PKCE and binds the identity (oidc, iss, sub)", async () => {
+      const c = client(secp256k1AuthKey());
+      const started = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const authUrl = new URL(started.authorizationUrl!);
+      expect(authUrl.searchParams.get("code_challenge_method")).to.equal("S256");
+      expect(authUrl.searchParams.get("code_challenge")).to.equal(started.codeChallenge);
+      // The verifier and the client secret stay inside the service.
+      expect(JSON.stringify(started)).to.not.include(CLIENT_SECRET);
+      expect(authUrl.searchParams.has("code_verifier")).to.equal(false);
+
+      const { code, state } = await signInAtProvider(started.authorizationUrl!, "user-42");
+      expect(state).to.equal(started.state);
+      const login = await c.completeOidc({ commitmentId: started.commitmentId, code, state });
+      expect(login.identity).to.include({ type: "oidc", issuer: idp.issuer });
+      expect(login.signerCreated).to.equal(true);
+      firstSigner = login.signer;
+
+      const signed = await c.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 });
+      expect(signed.attestation.identityType).to.equal(IDENTITY_TYPE.oidc);
+      expect(signed.attestation.issuerHash).to.equal(hashIssuer(idp.issuer));
+      expect(signed.signer).to.equal(login.signer);
+    });
+
+    it("returns the same signer when the same subject logs in with another auth key", async () => {
+      const c = client(secp256k1AuthKey());
+      const started = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const back = await signInAtProvider(started.authorizationUrl!, "user-42");
+      const login = await c.completeOidc({ commitmentId: started.commitmentId, ...back });
+      expect(login.signer).to.equal(firstSigner);
+      expect(login.signerCreated).to.equal(false);
+    });
+
+    it("gives another subject another signer", async () => {
+      const c = client(secp256k1AuthKey());
+      const started = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const login = await c.completeOidc({ commitmentId: started.commitmentId, ...(await signInAtProvider(started.authorizationUrl!, "user-43")) });
+      expect(login.signer).to.not.equal(firstSigner);
+    });
+  });
+
+  describe("refusals", () => {
+    it("refuses with state-mismatch when the redirect carries another state, and counts the attempt", async () => {
+      const c = client(secp256k1AuthKey());
+      const started = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const back = await signInAtProvider(started.authorizationUrl!, "user-50");
+      const err = await refusal(c.completeOidc({ commitmentId: started.commitmentId, code: back.code, state: "forged" }), "state-mismatch");
+      expect(err.details.attemptsLeft).to.equal(2);
+      // The real state still works afterwards.
+      const login = await c.completeOidc({ commitmentId: started.commitmentId, ...back });
+      expect(login.identity.type).to.equal("oidc");
+    });
+
+    it("refuses with id-token-invalid when the code was issued for another login (the PKCE verifier does not match)", async () => {
+      const c = client(secp256k1AuthKey());
+      const a = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const b = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const codeForB = await signInAtProvider(b.authorizationUrl!, "user-51");
+      const err = await refusal(c.completeOidc({ commitmentId: a.commitmentId, code: codeForB.code, state: a.state! }), "id-token-invalid");
+      expect(err.details.providerError).to.equal("invalid_grant");
+    });
+
+    it("refuses with id-token-invalid when the code is made up, and with commitment-consumed when a used code is replayed", async () => {
+      const c = client(secp256k1AuthKey());
+      const started = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      await refusal(c.completeOidc({ commitmentId: started.commitmentId, code: "made-up-code", state: started.state! }), "id-token-invalid");
+      const back = await signInAtProvider(started.authorizationUrl!, "user-52");
+      await c.completeOidc({ commitmentId: started.commitmentId, ...back });
+      await refusal(c.completeOidc({ commitmentId: started.commitmentId, ...back }), "commitment-consumed");
+    });
+
+    it("refuses with wrong-auth-key when another auth key completes the login", async () => {
+      const owner = client(secp256k1AuthKey());
+      const started = await owner.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const back = await signInAtProvider(started.authorizationUrl!, "user-53");
+      await refusal(client(secp256k1AuthKey()).completeOidc({ commitmentId: started.commitmentId, ...back }), "wrong-auth-key");
+      expect((await owner.completeOidc({ commitmentId: started.commitmentId, ...back })).identity.type).to.equal("oidc");
+    });
+
+    it("refuses with unknown-provider for an issuer the ecosystem does not configure, and idp-unavailable for one that does not answer", async () => {
+      const c = client(secp256k1AuthKey());
+      await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "https://accounts.google.com" }), "unknown-provider");
+      const err = await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "http://127.0.0.1:9" }), "idp-unavailable");
+      expect(err.status).to.equal(502);
+    });
+  });
+});
