@@ -16,7 +16,8 @@ and exits 0 when all pass, 1 naming the first check that failed, 2 on a usage er
 
   <file|base64|hex|->      a file (raw CBOR, hex or base64), the document itself as hex or
                            base64, or - for standard input
-  --root <pem file>        pin this root instead of the AWS Nitro root (repeatable)
+  --root <pem file>        pin the root(s) in this PEM file instead of the AWS Nitro root
+                           (repeatable; every certificate in the file is pinned)
   --pcr0 <hex>             expected PCR0 (96 hex digits)
   --pcr <index>=<hex>      expected PCR at any index (repeatable)
   --nonce <value>          expected nonce: hex (0x optional) or text; force with hex: or utf8:
@@ -112,12 +113,17 @@ function verifyCommand(args: string[]): number {
     userData = parseHex(values["user-data"]);
     if (userData === undefined) throw new UsageError("--user-data: must be hex");
   }
-  const roots = (values.root ?? []).map((file) => {
+  // A roots file may hold several PEM certificates; each one is pinned.
+  const roots = (values.root ?? []).flatMap((file) => {
+    let text: string;
     try {
-      return readFileSync(file, "utf8");
+      text = readFileSync(file, "utf8");
     } catch (cause) {
       throw new UsageError(`--root: cannot read ${file}: ${(cause as Error).message}`);
     }
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    if (!pems) throw new UsageError(`--root: ${file} holds no PEM certificate`);
+    return pems;
   });
   const options = {
     roots: roots.length > 0 ? roots : [AWS_NITRO_ROOT_PEM],

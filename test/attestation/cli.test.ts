@@ -4,7 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createAttestationDocument, createLocalAttestationAuthority } from "../../lib/attestation";
+import { AWS_NITRO_ROOT_PEM, createAttestationDocument, createLocalAttestationAuthority } from "../../lib/attestation";
 import { main } from "../../lib/attestation/cli";
 import { nitroDir, nitroVector, repoRoot } from "./vectors";
 
@@ -68,7 +68,9 @@ describe("attestation", function () {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbor-cli-"));
       try {
         fs.writeFileSync(path.join(dir, "doc.cbor"), bytes);
-        fs.writeFileSync(path.join(dir, "root.pem"), authority.rootPem);
+        // A roots file with two certificates: the AWS root first, the local root second.
+        fs.writeFileSync(path.join(dir, "root.pem"), `${AWS_NITRO_ROOT_PEM}${authority.rootPem}`);
+        fs.writeFileSync(path.join(dir, "empty.pem"), "no certificate here\n");
         const ok = arbor("verify", path.join(dir, "doc.cbor"), "--root", path.join(dir, "root.pem"), "--nonce", "hello", "--user-data", userData.toString("hex"), "--pcr0", "01".repeat(48), "--json");
         expect(ok.status, ok.stderr).to.equal(0);
         const out = JSON.parse(ok.stdout);
@@ -78,6 +80,7 @@ describe("attestation", function () {
         const refused = arbor("verify", path.join(dir, "doc.cbor"), "--root", path.join(dir, "root.pem"), "--production");
         expect(refused.status).to.equal(1);
         expect(refused.stdout).to.match(/FAIL  root\s+local-root-in-production/);
+        expect(arbor("verify", path.join(dir, "doc.cbor"), "--root", path.join(dir, "empty.pem")).status).to.equal(2);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
