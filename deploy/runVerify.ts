@@ -35,7 +35,6 @@ export async function runVerify(options: RunVerifyOptions, io: CommandIO): Promi
       outcomes.push({ label, result: await verifyChain({ target, manifestDir: options.manifestDir, plan }) });
     } catch (e) {
       if (!(e instanceof DeployError)) throw e;
-      io.err(`${label}: ${e.name} [${e.code}]: ${e.message}`);
       outcomes.push({ label, error: { name: e.name, code: e.code, message: e.message } });
     }
   }
@@ -54,8 +53,12 @@ export async function runVerify(options: RunVerifyOptions, io: CommandIO): Promi
       }),
     ]);
     io.out(formatTable(header, rows));
-    for (const o of outcomes) for (const f of o.result?.findings ?? []) if (f.status !== "ok") io.out(`chain ${o.result!.chainId}: ${f.name} at ${f.address}: ${f.detail}`);
-    io.out(ok ? `all ${outcomes.length} chains match their manifests` : "MISMATCH: see above");
+    for (const o of outcomes) {
+      if (o.error) io.out(`${o.label}: ${o.error.name} [${o.error.code}]: ${o.error.message}`);
+      for (const f of o.result?.findings ?? []) if (f.status !== "ok") io.out(`chain ${o.result!.chainId}: ${f.name} at ${f.address}: ${f.detail}`);
+    }
+    const bad = outcomes.filter((o) => !o.result?.ok).length;
+    io.out(ok ? `all ${outcomes.length} chains match their manifests` : `MISMATCH on ${bad} of ${outcomes.length} chains`);
   }
   return ok ? 0 : 1;
 }

@@ -172,7 +172,7 @@ describe("deploy", function () {
       try {
         const run = await arborInProcess(["verify", "--rpc", a.url, "--out", empty]);
         expect(run.code).to.equal(1);
-        expect(run.stderr).to.include("INVALID_MANIFEST").and.include("31337.json");
+        expect(run.stdout).to.include("INVALID_MANIFEST").and.include("31337.json");
       } finally {
         fs.rmSync(empty, { recursive: true, force: true });
       }
