@@ -6,10 +6,16 @@ import { exportJWK, generateKeyPair } from "jose";
 import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { IDENTITY_TYPE, hashIssuer } from "../../lib/sessions";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { chainSessionState, checkSessionCalls, type Attestation } from "../../lib/sessions";
+import type { Hex } from "../../lib/hex";
+import { APP_ORIGIN, deploySessionsFixture, ownedConfiguration, playData, send, signBatch, walletFor } from "../sessions/fixture";
 import { tempDir } from "./helpers";
 
 const ECOSYSTEM = "oidc-eco";
-const AUDIENCE = "https://game.example";
+// The audience the sessions fixture's app contract accepts.
+const AUDIENCE = APP_ORIGIN;
 const CLIENT_ID = "arbor-identity";
 const CLIENT_SECRET = "s3cret-only-the-enclave-knows";
 const REDIRECT_URI = "https://game.example/callback";
@@ -219,6 +225,64 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
       await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "https://accounts.google.com" }), "unknown-provider");
       const err = await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "http://127.0.0.1:9" }), "idp-unavailable");
       expect(err.status).to.equal(502);
+    });
+  });
+
+  describe("the signed attestation on-chain", () => {
+    /** Logs in as `subject` and has the service attest a fresh session key for the app. */
+    async function attestedSessionKey(subject: string) {
+      const c = client(secp256k1AuthKey());
+      const started = await c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: idp.issuer });
+      const login = await c.completeOidc({ commitmentId: started.commitmentId, ...(await signInAtProvider(started.authorizationUrl!, subject)) });
+      const sessionKey = Wallet.createRandom();
+      const signed = await c.signAttestation({ approvedSigner: sessionKey.address, applicationData: "0x01", lifetimeSeconds: 3600 });
+      const attestation: Attestation = { ...signed.attestation, issuedAt: BigInt(signed.attestation.issuedAt), expiresAt: BigInt(signed.attestation.expiresAt) };
+      return { login, sessionKey, attestation, attestationSignature: signed.signature as Hex };
+    }
+
+    /** The next block's time: inside the attestation's window whatever earlier tests did to the clock. */
+    async function nextBlockWithin(attestation: Attestation): Promise<bigint> {
+      const latest = BigInt(await time.latest());
+      const issuedAt = BigInt(attestation.issuedAt);
+      const ts = latest + 1n > issuedAt ? latest + 1n : issuedAt + 1n;
+      if (ts >= BigInt(attestation.expiresAt)) throw new Error("the test chain's clock is past the attestation's window");
+      await time.setNextBlockTimestamp(ts);
+      return ts;
+    }
+
+    it("runs a session call on a wallet whose configuration holds the identity signer", async () => {
+      const f = await loadFixture(deploySessionsFixture);
+      const { login, sessionKey, attestation, attestationSignature } = await attestedSessionKey("chain-user");
+      const configuration = ownedConfiguration(f, [{ kind: "identity-signer", signer: login.signer as Hex }]);
+      const { wallet, address } = await walletFor(f, configuration);
+      const batch = await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(7n) }], [{ attestation, attestationSignature, key: sessionKey }]);
+      const timestamp = await nextBlockWithin(attestation);
+      const check = await checkSessionCalls({
+        calls: batch.calls,
+        digest: batch.digest,
+        signature: batch.signature,
+        wallet: address,
+        sessions: f.sessionsAddress,
+        chainId: f.chainId,
+        timestamp,
+        state: chainSessionState({ provider: ethers.provider, sessions: f.sessionsAddress, wallet: address }),
+        walletImageHash: configuration.imageHash,
+      });
+      expect(check.ok, check.ok ? "" : check.error.message).to.equal(true);
+      await (await send(wallet, batch)).wait();
+      expect(await f.app.scores(address)).to.equal(7n);
+    });
+
+    it("is rejected on-chain (ImageHashMismatch) by a wallet whose configuration holds another identity signer", async () => {
+      const f = await loadFixture(deploySessionsFixture);
+      const { login, sessionKey, attestation, attestationSignature } = await attestedSessionKey("chain-user-2");
+      const theirs = ownedConfiguration(f, [{ kind: "identity-signer", signer: Wallet.createRandom().address as Hex }]);
+      const { wallet } = await walletFor(f, theirs);
+      // Signed against a configuration that does hold the service's signer, sent to a wallet that does not.
+      const ours = ownedConfiguration(f, [{ kind: "identity-signer", signer: login.signer as Hex }]);
+      const batch = await signBatch(wallet, ours, [{ target: f.appAddress, data: playData(1n) }], [{ attestation, attestationSignature, key: sessionKey }]);
+      await nextBlockWithin(attestation);
+      await expect(send(wallet, batch)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
     });
   });
 });
