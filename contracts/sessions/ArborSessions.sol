@@ -459,11 +459,7 @@ contract ArborSessions is IArborSessions {
         if (error != ECDSA.RecoverError.NoError) revert InvalidSessionCallSignature(index);
         if (recovered != expected) revert SessionSignerMismatch(index, expected, recovered);
 
-        if (!parsed.blocklistEmpty) {
-            mapping(address => bool) storage blocked = _blocklists[msg.sender].blocked;
-            if (blocked[expected]) revert SessionKeyBlocked(index, expected);
-            if (blocked[target]) revert SessionTargetBlocked(index, target);
-        }
+        if (!parsed.blocklistEmpty) _checkBlocklist(index, expected, explicit, target, signature, auth, parsed);
 
         if (explicit) {
             _checkExplicitCall(
@@ -472,6 +468,25 @@ contract ArborSessions is IArborSessions {
         } else {
             _checkAttestedCall(call, index, parsed.attestations[_byte(signature, auth + 1)].attestation);
         }
+    }
+
+    /// @dev The session key, for an attested call the identity signer behind it, then the target.
+    function _checkBlocklist(
+        uint256 index,
+        address key,
+        bool explicit,
+        address target,
+        bytes calldata signature,
+        uint256 auth,
+        Parsed memory parsed
+    ) private view {
+        mapping(address => bool) storage blocked = _blocklists[msg.sender].blocked;
+        if (blocked[key]) revert SessionKeyBlocked(index, key);
+        if (!explicit) {
+            address identitySigner = parsed.leaves[parsed.attestations[_byte(signature, auth + 1)].leafIndex].signer;
+            if (blocked[identitySigner]) revert IdentitySignerBlocked(index, identitySigner);
+        }
+        if (blocked[target]) revert SessionTargetBlocked(index, target);
     }
 
     function _checkExplicitCall(

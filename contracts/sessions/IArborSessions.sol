@@ -73,6 +73,9 @@ interface IArborSessions {
     error SessionSignerMismatch(uint256 callIndex, address expected, address recovered);
     /// @notice Thrown when the session key `key` of call `callIndex` is on the wallet's blocklist.
     error SessionKeyBlocked(uint256 callIndex, address key);
+    /// @notice Thrown when attested call `callIndex` rests on an attestation by `identitySigner`,
+    /// which is on the wallet's blocklist (revoking every session it vouched for).
+    error IdentitySignerBlocked(uint256 callIndex, address identitySigner);
     /// @notice Thrown when the target of call `callIndex` is on the wallet's blocklist.
     error SessionTargetBlocked(uint256 callIndex, address target);
     /// @notice Thrown when call `callIndex` uses a session limited to chain `chainId` on chain `currentChainId`.
@@ -116,7 +119,8 @@ interface IArborSessions {
         returns (bytes32 imageHash);
 
     /**
-     * @notice Adds `accounts` (session keys or targets) to the caller's blocklist, or removes them.
+     * @notice Adds `accounts` (session keys, identity signers or targets) to the caller's
+     * blocklist, or removes them.
      * A wallet calls this from a batch its signers sign; sessions can never call this module.
      */
     function setBlocked(address[] calldata accounts, bool blocked) external;

@@ -204,6 +204,12 @@ class CallChecker {
 
     if (!this.blocklistEmpty) {
       if (await this.state.isBlocked(expected)) throw new SessionError("SessionKeyBlocked", [i, expected], "the wallet blocked this session key");
+      if (auth.kind === "attested") {
+        const leaf = this.decoded.leaves[this.decoded.attestations[auth.attestationIndex].identityLeaf] as { signer: Hex };
+        if (await this.state.isBlocked(leaf.signer)) {
+          throw new SessionError("IdentitySignerBlocked", [i, leaf.signer], "the wallet blocked the identity signer behind this session");
+        }
+      }
       if (await this.state.isBlocked(call.target)) throw new SessionError("SessionTargetBlocked", [i, call.target], "the wallet blocked this target");
     }
 

@@ -35,6 +35,7 @@ export type SessionErrorCode =
   | "InvalidSessionCallSignature"
   | "SessionSignerMismatch"
   | "SessionKeyBlocked"
+  | "IdentitySignerBlocked"
   | "SessionTargetBlocked"
   | "SessionWrongChain"
   | "SessionExpired"

@@ -191,6 +191,19 @@ describe("ArborSessions (attested sessions)", () => {
       await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(1n) }], [{ ...signed, key: sessionKey }]));
     });
 
+    it("blocks every session an identity signer vouched for when the owner adds the identity signer", async () => {
+      const { f, configuration, wallet, now } = await attestedSetup();
+      await ownerExecute(f, wallet, configuration, [
+        { target: f.sessionsAddress, data: f.sessions.interface.encodeFunctionData("setBlocked", [[identity.address], true]) },
+      ]);
+      const first = attest(identity, sessionKey.address, APP_ORIGIN, now);
+      const batch = await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(1n) }], [{ ...first, key: sessionKey }]);
+      await expectRejected(f, wallet, configuration, batch, "IdentitySignerBlocked", () => [0n, identity.address]);
+      // The other identity signer's sessions are unaffected.
+      const second = attest(identity2, sessionKey.address, APP_ORIGIN, now);
+      await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(1n) }], [{ ...second, key: sessionKey }]));
+    });
+
     it("blocks a target for explicit sessions when the owner adds the target", async () => {
       const f: SessionsFixture = await loadFixture(deploySessionsFixture);
       const session = explicitSession({ sessionSigner: otherKey.address, chainId: 0n, deadline: 4_000_000_000n, grants: [anyCall(f.targetAddress)] });

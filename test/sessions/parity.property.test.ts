@@ -304,11 +304,11 @@ describe("checkSessionCalls", () => {
       );
     });
 
-    it("gives the contract's answer for a second batch after a first one was mined (cumulative usage across transactions)", async () => {
+    it("gives the contract's answer for a second batch after a first one was mined and the blocklist changed (usage across transactions)", async () => {
       const [, relayer] = await ethers.getSigners();
       const wallet = relayer.address as Hex;
       await fc.assert(
-        fc.asyncProperty(arbCase, arbCase, async (first, second) => {
+        fc.asyncProperty(arbCase, arbCase, fc.subarray([0, 1, 2, 3, 4, 5, 6]), async (first, second, blockedPicks) => {
           const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
           // Same sessions for both batches, so the second sees the first's usage.
           const a = build(world, { ...first, corruption: { kind: "none" } }, wallet, now);
@@ -318,10 +318,16 @@ describe("checkSessionCalls", () => {
           if (firstResult.ok) {
             await (await world.sessions.connect(relayer).validateSessionCalls(contractCalls(a!.calls), first.digest, a!.signature)).wait();
           }
+          // A random blocklist for the second batch: session keys, the identity signer, targets, the app.
+          const candidates = [...SESSION_KEYS.map((k) => k.address), IDENTITY.address, world.targets[0], world.targets[1], world.app];
+          await (await world.sessions.connect(relayer).setBlocked(candidates, false)).wait();
+          await (await world.sessions.connect(relayer).setBlocked(blockedPicks.map((i) => candidates[i]), true)).wait();
           const after = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
           const library = fromLibrary(await libraryCheck(world, b!, second.digest, wallet, after));
           const contract = await fromContract(world, b!, second.digest, wallet);
           expect(library).to.deep.equal(contract);
+          if (library.ok) tally.accepted++;
+          else tally.rejected.set(library.name, (tally.rejected.get(library.name) ?? 0) + 1);
         }),
         { numRuns: Math.max(20, Math.floor(RUNS / 10)) },
       );
