@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ConfigurationHashes} from "../configuration/ConfigurationHashes.sol";
 import {PayloadHashes} from "../payload/PayloadHashes.sol";
 import {WalletSignature} from "../signature/WalletSignature.sol";
@@ -390,45 +389,20 @@ contract ArborSessions is IArborSessions {
         }
     }
 
-    /// @dev Same pre-validation as `WalletSignature` (see lib/signature/ENCODING.md, step 3), so a
-    /// malformed multiproof reverts with OpenZeppelin's error instead of a panic.
+    /// @dev The multiproof of every leaf, read in place from the signature by WalletSignature's
+    /// packed OpenZeppelin multiproof (same layout, same `MerkleProofInvalidMultiproof` rule).
     function _processMultiProof(bytes calldata signature, Parsed memory parsed) private pure returns (bytes32) {
         uint256 leafCount = parsed.leaves.length;
         bytes32[] memory leaves = new bytes32[](leafCount);
         for (uint256 l; l < leafCount; ++l) {
             leaves[l] = parsed.leaves[l].hash;
         }
+        uint256 proofAt;
         uint256 proofStart = parsed.proofStart;
-        uint256 proofLength = _byte(signature, proofStart);
-        bytes32[] memory proof = new bytes32[](proofLength);
         assembly ("memory-safe") {
-            // Copy the proof hashes straight from calldata into the array's body; _parse already
-            // proved they lie within the signature.
-            calldatacopy(add(proof, 0x20), add(add(signature.offset, proofStart), 1), mul(proofLength, 0x20))
+            proofAt := add(signature.offset, proofStart)
         }
-        bool[] memory proofFlags =
-            _proofFlags(signature, proofStart + 1 + proofLength * 32, leafCount + proofLength - 1, leafCount);
-        return MerkleProof.processMultiProof(proof, proofFlags, leaves);
-    }
-
-    /// @dev Reads the proof flags and checks they describe a well-formed multiproof of `leafCount` leaves.
-    function _proofFlags(bytes calldata signature, uint256 flagsStart, uint256 flagCount, uint256 leafCount)
-        private
-        pure
-        returns (bool[] memory proofFlags)
-    {
-        proofFlags = new bool[](flagCount);
-        uint256 taken;
-        uint256 merges;
-        for (uint256 j; j < flagCount; ++j) {
-            bool merge = _byte(signature, flagsStart + j) == 1;
-            proofFlags[j] = merge;
-            if (merge) ++merges;
-            taken += merge ? 2 : 1;
-            // Before step j the queue holds the leaves and the j hashes computed so far.
-            if (taken > leafCount + j) revert MerkleProof.MerkleProofInvalidMultiproof();
-        }
-        if (merges != leafCount - 1) revert MerkleProof.MerkleProofInvalidMultiproof();
+        return WalletSignature.processPackedMultiProof(proofAt, leaves);
     }
 
     // ---------------------------------------------------------------------------------------
