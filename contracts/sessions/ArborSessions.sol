@@ -188,8 +188,8 @@ contract ArborSessions is IArborSessions {
         parsed.leaves = new Leaf[](leafCount);
         bytes32 previous;
         for (uint256 l; l < leafCount; ++l) {
-            Leaf memory leaf;
-            (leaf, cursor) = _parseLeaf(signature, cursor, l);
+            (Leaf memory leaf, uint256 next) = _parseLeaf(signature, cursor, l);
+            cursor = next;
             if (leaf.hash <= previous) revert SessionLeavesNotAscending(l, previous, leaf.hash);
             previous = leaf.hash;
             parsed.leaves[l] = leaf;

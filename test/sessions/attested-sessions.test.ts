@@ -49,7 +49,7 @@ async function attestedSetup() {
 
 describe("ArborSessions (attested sessions)", () => {
   describe("validateSessionCalls", () => {
-    it("runs a call on an app that accepts the attestation's audience", async () => {
+    it("runs the call when the app accepts the attestation's audience", async () => {
       const { f, configuration, wallet, address, now } = await attestedSetup();
       const signed = attest(identity, sessionKey.address, APP_ORIGIN, now);
       const batch = await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(5n) }], [{ ...signed, key: sessionKey }]);
@@ -57,7 +57,7 @@ describe("ArborSessions (attested sessions)", () => {
       expect(await f.app.scores(address)).to.equal(5n);
     });
 
-    it("accepts attestations from two identity signers of the configuration in one batch", async () => {
+    it("runs both calls when two identity signers of the configuration attest two keys in one batch", async () => {
       const { f, configuration, wallet, address, now } = await attestedSetup();
       const first = attest(identity, sessionKey.address, APP_ORIGIN, now);
       const second = attest(identity2, otherKey.address, APP_ORIGIN, now);
@@ -71,7 +71,7 @@ describe("ArborSessions (attested sessions)", () => {
       expect(await f.app.scores(address)).to.equal(3n);
     });
 
-    it("mixes an explicit and an attested session in one batch", async () => {
+    it("runs both calls when an explicit and an attested session share one batch", async () => {
       const f: SessionsFixture = await loadFixture(deploySessionsFixture);
       const session = explicitSession({ sessionSigner: otherKey.address, chainId: 0n, deadline: 4_000_000_000n, grants: [anyCall(f.targetAddress)] });
       const configuration = ownedConfiguration(f, [session.leaf, { kind: "identity-signer", signer: identity.address as Hex }]);

@@ -287,7 +287,7 @@ describe("checkSessionCalls", () => {
   });
 
   describe("agreement with ArborSessions.validateSessionCalls", () => {
-    it(`gives the contract's answer (accept with its image hash, or its error and arguments) for ${RUNS} random batches`, async () => {
+    it(`gives the contract's answer (its image hash, or its error and arguments) when given ${RUNS} random batches`, async () => {
       const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
       await fc.assert(
         fc.asyncProperty(arbCase, fc.uint8Array({ minLength: 20, maxLength: 20 }), async (c, walletBytes) => {
@@ -304,7 +304,7 @@ describe("checkSessionCalls", () => {
       );
     });
 
-    it("gives the contract's answer for a second batch after a first one was mined and the blocklist changed (usage across transactions)", async () => {
+    it("gives the contract's answer when a first batch was mined and the blocklist changed (usage across transactions)", async () => {
       const [, relayer] = await ethers.getSigners();
       const wallet = relayer.address as Hex;
       await fc.assert(

@@ -59,7 +59,7 @@ describe("permission builders", () => {
   });
 
   describe("erc20TransferUpTo", () => {
-    it("pins transfer's selector and caps the running total of the amount argument", () => {
+    it("pins transfer's selector and caps the amount's running total when no recipient is given", () => {
       const p = erc20TransferUpTo(TOKEN, 500n);
       expect(p.target).to.equal(ethers.getAddress(TOKEN));
       expect(p.rules).to.deep.equal([
@@ -81,7 +81,7 @@ describe("permission builders", () => {
   });
 
   describe("erc20ApproveUpTo", () => {
-    it("pins approve, the spender and a per-call cap on the amount", () => {
+    it("pins approve, the spender and a per-call cap when given a spender and an amount", () => {
       const p = erc20ApproveUpTo(TOKEN, TO, 9n);
       expect(p.rules.map((r) => [r.operation, r.cumulative, r.offset])).to.deep.equal([
         [0, false, 0n],
@@ -92,7 +92,7 @@ describe("permission builders", () => {
   });
 
   describe("onlyFunction", () => {
-    it("pins the selector and nothing else", () => {
+    it("pins the selector and nothing else when given a signature", () => {
       expect(onlyFunction(TOKEN, "approve(address,uint256)").rules).to.deep.equal([
         { operation: 0, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: `0x095ea7b3${"0".repeat(56)}` },
       ]);
@@ -100,7 +100,7 @@ describe("permission builders", () => {
   });
 
   describe("anyCall", () => {
-    it("has no rules", () => {
+    it("has no rules when given only a target", () => {
       expect(anyCall(TOKEN)).to.deep.equal({ target: ethers.getAddress(TOKEN), rules: [] });
     });
   });
@@ -131,7 +131,7 @@ describe("permission builders", () => {
       expectInvalid(() => atMostTimes(TOKEN, "0x80000000", 2n), "INTEGER_TOO_LARGE", "times");
     });
 
-    it("accepts exactly n calls in one batch and refuses the (n+1)th (law: the counter counts calls)", async () => {
+    it("accepts n calls and refuses n + 1 when the batch calls a counted selector (law: the counter counts calls)", async () => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 1, max: 0xffffffff }), fc.integer({ min: 1, max: 4 }), async (selectorValue, n) => {
           const selector = `0x${selectorValue.toString(16).padStart(8, "0")}`;
@@ -157,7 +157,7 @@ describe("permission builders", () => {
 });
 
 describe("explicitSession", () => {
-  it("sets the value limit from nativeValueUpTo and permits plain calls to its recipient", () => {
+  it("sets the value limit and permits calls to the recipient when given nativeValueUpTo(amount, to)", () => {
     const session = explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [nativeValueUpTo(7n, TO), erc20TransferUpTo(TOKEN, 1n)] });
     expect(session.leaf.valueLimit).to.equal(7n);
     expect(session.permissions.map((p) => p.target)).to.deep.equal([ethers.getAddress(TO), ethers.getAddress(TOKEN)]);
