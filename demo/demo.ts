@@ -3,13 +3,16 @@
  * anything unexpected, so the demo exits non-zero if any part fails.
  */
 import { runCoreDemo } from "./core";
+import { runMultichainDemo } from "./multichain";
 
 const log = (line: string) => console.log(`  ${line}`);
 
 async function main(): Promise<void> {
   console.log("Arbor demo\n");
-  console.log("[1] Counterfactual 2-of-3 wallet");
+  console.log("[1] Counterfactual 2-of-3 wallet (in-process Hardhat network)");
   await runCoreDemo(log);
+  console.log("\n[2] Deterministic multichain deployment (two local `hardhat node` chains)");
+  await runMultichainDemo(log);
   console.log("\nDemo finished.");
 }
 
