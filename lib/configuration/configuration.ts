@@ -268,7 +268,8 @@ export class Configuration {
 
   /**
    * Multiproof of several distinct leaves (OpenZeppelin `multiProofVerify` format); the returned
-   * leaves are in ascending hash order, which is the order signature parts must follow.
+   * leaves are in ascending hash order: the multiproof's leaf order, and the canonical order of
+   * signature parts.
    *
    * @example
    * const { leaves, proof, proofFlags } = config.multiProof([alice, bob]);

@@ -32,6 +32,7 @@ export type LeafHashesInput = readonly (Hex | string | Uint8Array)[] | Uint8Arra
 // sort order up to 2^21 leaves by their first 4 bytes without a comparator callback or BigInt.
 const PACKED_INDEX_BITS = 21;
 const PACKED_INDEX_LIMIT = 1 << PACKED_INDEX_BITS;
+const BYTES32_HEX = /^0x[0-9a-fA-F]{64}$/;
 
 function flattenLeaves(leaves: LeafHashesInput): Uint8Array {
   if (leaves instanceof Uint8Array) {
@@ -45,7 +46,7 @@ function flattenLeaves(leaves: LeafHashesInput): Uint8Array {
   if (leaves.length === 0) {
     throw new InvalidArgumentError("EMPTY_TREE", "leaves", "a tree needs at least one leaf");
   }
-  const flat = new Uint8Array(leaves.length * 32);
+  const flat = Buffer.alloc(leaves.length * 32);
   for (let i = 0; i < leaves.length; i++) {
     const leaf = leaves[i];
     if (leaf instanceof Uint8Array) {
@@ -54,10 +55,12 @@ function flattenLeaves(leaves: LeafHashesInput): Uint8Array {
       }
       flat.set(leaf, i * 32);
     } else {
-      writeHex(flat, i * 32, normalizeBytes32(leaf, `leaves[${i}]`));
+      // Validate, then decode straight into the flat array: no per-leaf allocation.
+      if (typeof leaf !== "string" || leaf.length !== 66 || !BYTES32_HEX.test(leaf)) normalizeBytes32(leaf, `leaves[${i}]`);
+      flat.write(leaf.slice(2), i * 32, 32, "hex");
     }
   }
-  return flat;
+  return new Uint8Array(flat.buffer, flat.byteOffset, flat.length);
 }
 
 function prefix32(flat: Uint8Array, offset: number): number {
