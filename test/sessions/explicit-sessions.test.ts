@@ -323,6 +323,15 @@ describe("ArborSessions (explicit sessions)", () => {
       await expectRejected(f, wallet, back, over, "SessionLimitExceeded", () => [0n, 0n, 1n, 101n, 100n]);
     });
 
+    it("never passes as the wallet's ERC-1271 signature when a session key signs a message", async () => {
+      const { sessionA, configuration, wallet } = await erc20Setup();
+      // A session could otherwise sign permits (EIP-2612, Permit2) for every token the wallet holds.
+      const message = ethers.id("permit: spend everything");
+      const signature = signSessionCalls({ configuration, calls: [{ target: recipient }], digest: message, signers: [{ session: sessionA, key: alice }] });
+      expect(await wallet.isValidSignature(message, signature)).to.equal("0xffffffff");
+      await expect(wallet.checkMessageSignature(message, signature)).to.be.revertedWithCustomError(wallet, "UnsupportedSignatureFlags").withArgs(2);
+    });
+
     it("keeps a running total per permission when one session caps two tokens", async () => {
       const f: SessionsFixture = await loadFixture(deploySessionsFixture);
       const token2 = await ethers.deployContract("TestERC20");
