@@ -41,13 +41,17 @@ export async function getOrCreateSigner(tx: Queryable, pool: KeyPool, ecosystem:
  */
 export async function loadSignerKey(tx: Queryable, pool: KeyPool, ecosystem: string, identity: string): Promise<{ privateKey: Uint8Array; address: string }> {
   const r = await tx.query(
-    "SELECT ecosystem, identity_id, address, cipher_key_id, ciphertext FROM identity_signers WHERE ecosystem = $1 AND identity_id = $2",
+    `SELECT s.ecosystem, s.identity_id, s.address, s.cipher_key_id, s.ciphertext, g.state AS generation_state
+       FROM identity_signers s
+       LEFT JOIN cipher_keys k ON k.id = s.cipher_key_id
+       LEFT JOIN cipher_generations g ON g.generation = k.generation
+      WHERE s.ecosystem = $1 AND s.identity_id = $2`,
     [ecosystem, identity],
   );
   if (r.rows.length === 0) throw new ServiceError("not-authenticated", "this identity has no signer", { ecosystem, identity });
   const row = r.rows[0];
   const context = { table: SIGNERS.table, rowKey: identity, scope: ecosystem, cipherKeyId: String(row.cipher_key_id) };
-  const { plaintext, stale } = await pool.open(tx, context, row.ciphertext as Uint8Array);
+  const { plaintext, stale } = await pool.open(tx, context, row.ciphertext as Uint8Array, row.generation_state ?? undefined);
   const address = publicKeyToAddress(secp256k1.getPublicKey(plaintext, false));
   if (address !== row.address) {
     // Authentic ciphertext under the right context that yields another key means a bug, not an attack.

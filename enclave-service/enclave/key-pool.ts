@@ -156,14 +156,24 @@ export class KeyPool {
    * Decrypts a record; `stale` says its key belongs to an older generation, so the caller should
    * store a re-encryption (see {@link reseal}).
    */
-  async open(tx: Queryable, context: RecordContext, ciphertext: Uint8Array): Promise<{ plaintext: Uint8Array; stale: boolean }> {
+  async open(
+    tx: Queryable,
+    context: RecordContext,
+    ciphertext: Uint8Array,
+    /** The key's generation state when the caller already selected it (saves a round trip). */
+    knownState?: string,
+  ): Promise<{ plaintext: Uint8Array; stale: boolean }> {
     const key = await this.poolKey(tx, context.cipherKeyId);
     const plaintext = openRecord(key, ciphertext, context);
-    const gen = await tx.query(
-      "SELECT g.state FROM cipher_keys k JOIN cipher_generations g ON g.generation = k.generation WHERE k.id = $1",
-      [context.cipherKeyId],
-    );
-    return { plaintext, stale: gen.rows[0]?.state !== "active" };
+    let state = knownState;
+    if (state === undefined) {
+      const gen = await tx.query(
+        "SELECT g.state FROM cipher_keys k JOIN cipher_generations g ON g.generation = k.generation WHERE k.id = $1",
+        [context.cipherKeyId],
+      );
+      state = gen.rows[0]?.state;
+    }
+    return { plaintext, stale: state !== "active" };
   }
 
   /**

@@ -1,5 +1,7 @@
 import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
-import { getAddress, hashMessage, recoverAddress, Signature } from "ethers";
+import { getAddress, getBytes, hashMessage } from "ethers";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { publicKeyToAddress } from "../sessions/attestation";
 import { IdentityClientError } from "./identity-client-error";
 
 /**
@@ -16,6 +18,8 @@ import { IdentityClientError } from "./identity-client-error";
  *   (WebCrypto `sign({name: "ECDSA", hash: "SHA-256"})`), 64 bytes r ‖ s, hex.
  */
 export const REQUEST_SIGNING_TAG = "arbor.request.v1";
+
+const SECP256K1_HALF_N = BigInt("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
 
 /** Header names, lowercase as node delivers them. */
 export const AUTH_HEADERS = {
@@ -100,10 +104,17 @@ export function verifyRequestSignature(authKeyId: string, canonical: string, sig
   if (key.kind === "secp256k1") {
     if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return false;
     try {
-      const sig = Signature.from(signature);
-      // ethers normalises v; insist on a low s so one request has one valid signature.
-      if (BigInt(sig.s) > BigInt("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0")) return false;
-      return recoverAddress(hashMessage(canonical), sig) === key.address;
+      const bytes = getBytes(signature);
+      const v = bytes[64];
+      if (v !== 27 && v !== 28) return false;
+      // A low s only, so one request has exactly one valid signature.
+      if (BigInt("0x" + signature.slice(66, 130)) > SECP256K1_HALF_N) return false;
+      const recovered = new Uint8Array(65);
+      recovered[0] = v - 27;
+      recovered.set(bytes.subarray(0, 64), 1);
+      // noble directly: about twice as fast as ethers' recoverAddress, and this runs on every request.
+      const publicKey = secp256k1.recoverPublicKey(recovered, getBytes(hashMessage(canonical)), { prehash: false });
+      return publicKeyToAddress(publicKey) === key.address;
     } catch {
       return false;
     }

@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import { validateEnclaveConfig, EnclaveConfigError, type EnclaveConfig } from "../../enclave-service/enclave/enclave-config";
+import { createLocalAttestor } from "../../enclave-service/enclave/attestor";
+import { startKeyHolder } from "../../enclave-service/key-holder/key-holder-server";
+import { unmeasuredModules, enclaveCodeBundle, REPO_ROOT } from "../../enclave-service/enclave/measurement";
+import path from "node:path";
+import { tempDir } from "./helpers";
+
+const key = Buffer.alloc(32, 7).toString("base64");
+const valid: EnclaveConfig = {
+  socketPath: "/tmp/x.sock",
+  ecosystems: { demo: { origins: ["https://app.example"] } },
+  keyHolders: [1, 2, 3].map((holder) => ({ holder, publicKey: key })),
+};
+
+describe("enclave/validateEnclaveConfig", () => {
+  let rootPem: string;
+  before(async () => {
+    rootPem = (await createLocalAttestor("ab".repeat(48))).rootPem;
+  });
+
+  it("accepts a complete configuration when it uses a LOCAL root outside production", () => {
+    expect(validateEnclaveConfig(valid, { rootPem })).to.equal(valid);
+  });
+
+  it("refuses a LOCAL attestation root when the configuration is production", () => {
+    expect(() => validateEnclaveConfig({ ...valid, production: true }, { rootPem })).to.throw(EnclaveConfigError).with.property("field", "production");
+  });
+
+  it("names the field when a configuration is incomplete or malformed", () => {
+    const bad: [Partial<EnclaveConfig>, string][] = [
+      [{ keyHolders: valid.keyHolders.slice(0, 2) }, "keyHolders"],
+      [{ keyHolders: [valid.keyHolders[1], valid.keyHolders[0], valid.keyHolders[2]] }, "keyHolders[0].holder"],
+      [{ keyHolders: [{ holder: 1, publicKey: "AAAA" }, valid.keyHolders[1], valid.keyHolders[2]] }, "keyHolders[0].publicKey"],
+      [{ ecosystems: {} }, "ecosystems"],
+      [{ ecosystems: { demo: { origins: ["https://app.example/path"] } } }, "ecosystems.demo.origins"],
+      [{ ecosystems: { Demo: { origins: ["https://app.example"] } } }, "ecosystems.Demo"],
+      [{ ecosystems: { demo: { origins: ["https://app.example"], oidc: [{ issuer: "https://idp", clientId: "", clientSecret: "s", redirectUri: "https://app.example/cb" }] } } }, "ecosystems.demo.oidc[0].clientId"],
+      [{ adminTokenSha256: "xyz" }, "adminTokenSha256"],
+    ];
+    for (const [patch, field] of bad) {
+      expect(() => validateEnclaveConfig({ ...valid, ...patch } as EnclaveConfig, { rootPem }), field).to.throw(EnclaveConfigError).with.property("field", field);
+    }
+  });
+
+  it("makes a production key holder refuse to start when it is given a LOCAL root", async () => {
+    const dir = tempDir("prod-holder");
+    try {
+      await startKeyHolder({ holder: 1, dataDir: dir.dir, roots: [rootPem], allowedMeasurements: ["ab".repeat(48)], production: true });
+      expect.fail("should refuse");
+    } catch (err) {
+      expect((err as Error).message).to.match(/LOCAL attestation root/);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe("enclave/measurement", () => {
+  describe("unmeasuredModules", () => {
+    it("reports repository files outside the bundle and ignores node_modules when given loaded module paths", () => {
+      const inside = enclaveCodeBundle()[0];
+      const outside = path.join(REPO_ROOT, "lib", "configuration", "tree.ts");
+      const dependency = path.join(REPO_ROOT, "node_modules", "ethers", "lib.commonjs", "index.js");
+      expect(unmeasuredModules([inside, outside, dependency])).to.deep.equal([outside]);
+    });
+  });
+});
