@@ -142,12 +142,13 @@ describe("enclave-service key custody under faults (PGlite)", function () {
       this.timeout(180_000);
       const before = (await generations())[0].records;
       expect(before).to.be.at.least(3);
-      // One record per batch, 400 ms apart: SIGKILL lands after a batch or two, never at the end.
-      const pass = admin("POST", "/admin/v1/reencrypt", { batchSize: 1, pauseMs: 400 }).then(
+      // One record per batch, 2 s apart: as soon as the first batch is committed, SIGKILL lands in
+      // the pause before the second, so the pass is certainly cut part-way.
+      const pass = admin("POST", "/admin/v1/reencrypt", { batchSize: 1, pauseMs: 2_000 }).then(
         (r) => r,
         (e: Error) => ({ status: 0, json: { code: "no-attested-answer", message: e.message } }),
       );
-      await sleep(600);
+      for (let i = 0; i < 200 && (await generations())[0].records === before; i++) await sleep(50);
       await service.stop("enclave", "SIGKILL");
       const interrupted = await pass;
       expect(interrupted.status, JSON.stringify(interrupted.json)).to.not.equal(200);
