@@ -8,6 +8,7 @@ import path from "node:path";
 import os from "node:os";
 import { printGasTable, runGasBench } from "./gas";
 import { printLibraryTable, runLibraryBench } from "./library";
+import { runBlocklistSchemesBench, runSessionsGasBench } from "./sessions";
 import { benchDeployment } from "../deploy/bench";
 import { benchmarkAttestation } from "../lib/attestation/bench";
 
@@ -23,6 +24,14 @@ async function main(): Promise<void> {
   const gas = await runGasBench();
   printGasTable(gas);
   results.gas = json(gas);
+
+  console.log("\n== Gas: smart sessions (whole transactions) ==\n");
+  const sessions = await runSessionsGasBench();
+  for (const r of sessions) console.log(`${r.name.padEnd(64)} ${String(r.arbor).padStart(8)}`);
+  const blocklist = await runBlocklistSchemesBench();
+  console.log("\nblocklist lookup schemes (gas):");
+  for (const r of blocklist) console.log(`${r.name.padEnd(64)} ${String(r.arbor).padStart(8)}`);
+  results.sessions = json({ sessions, blocklist });
 
   console.log("\n== Library: configuration trees vs merkletreejs and @openzeppelin/merkle-tree ==\n");
   const library = await runLibraryBench();

@@ -4,6 +4,7 @@
  */
 import { runCoreDemo } from "./core";
 import { runMultichainDemo } from "./multichain";
+import { runSessionsDemo } from "./sessions";
 
 const log = (line: string) => console.log(`  ${line}`);
 
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   await runCoreDemo(log);
   console.log("\n[2] Deterministic multichain deployment (two local `hardhat node` chains)");
   await runMultichainDemo(log);
+  console.log("\n[3] Smart sessions: an ERC-20 session with a cap, and an attested session for one app");
+  await runSessionsDemo(log);
   console.log("\nDemo finished.");
 }
 
