@@ -66,3 +66,23 @@ describe("enclave/measurement", () => {
     });
   });
 });
+
+describe("enclave/installNetworkGuard", () => {
+  it("makes TCP connects, DNS lookups and fetch throw in a process when installed, and leaves Unix sockets working", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const script = `
+      const net = require("node:net"); const dns = require("node:dns"); const os = require("node:os"); const path = require("node:path");
+      require(${JSON.stringify(path.join(REPO_ROOT, "enclave-service", "enclave", "network-guard.ts"))}).installNetworkGuard();
+      const out = [];
+      try { net.connect(80, "127.0.0.1"); out.push("tcp allowed"); } catch (e) { out.push(e.code); }
+      try { dns.lookup("example.com", () => {}); out.push("dns allowed"); } catch (e) { out.push(e.code); }
+      fetch("http://127.0.0.1:1").then(() => out.push("fetch allowed"), (e) => out.push(e.code)).then(() => {
+        const sock = path.join(os.tmpdir(), "guard-" + process.pid + ".sock");
+        const server = net.createServer((s) => s.end()).listen(sock, () => {
+          const c = net.connect({ path: sock }, () => { out.push("unix ok"); c.destroy(); server.close(); console.log(JSON.stringify(out)); });
+        });
+      });`;
+    const output = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", script], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(JSON.parse(output.trim().split("\n").pop()!)).to.deep.equal(["enclave-network-denied", "enclave-network-denied", "enclave-network-denied", "unix ok"]);
+  });
+});
