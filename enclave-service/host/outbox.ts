@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 /** One message in the dev outbox. */
@@ -27,4 +27,27 @@ export function devOutbox(file: string, echo: (line: string) => void = (l) => co
       echo(`[outbox] ${entry.channel} to ${entry.to}: ${entry.subject ? entry.subject + " | " : ""}${entry.text.replace(/\s+/g, " ")}`);
     },
   };
+}
+
+/**
+ * The newest login code the dev outbox holds for `to` (an email address or E.164 number), or
+ * undefined. What the demo uses in place of a mailbox.
+ *
+ * @example
+ * const code = latestOutboxCode(service.outboxFile, "alice@example.com");
+ */
+export function latestOutboxCode(file: string, to: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const entries = text
+    .split("\n")
+    .filter((l) => l.trim().length > 0)
+    .map((l) => JSON.parse(l) as OutboxEntry)
+    .filter((e) => e.to === to);
+  const last = entries[entries.length - 1];
+  return last ? /\b(\d{6})\b/.exec(last.text)?.[1] : undefined;
 }

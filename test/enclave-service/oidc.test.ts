@@ -257,8 +257,9 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
       const { wallet, address } = await walletFor(f, configuration);
       const batch = await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(7n) }], [{ attestation, attestationSignature, key: sessionKey }]);
       const timestamp = await nextBlockWithin(attestation);
-      const check = await checkSessionCalls({
+      const input = {
         calls: batch.calls,
+        space: batch.space,
         digest: batch.digest,
         signature: batch.signature,
         wallet: address,
@@ -267,7 +268,8 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
         timestamp,
         state: chainSessionState({ provider: ethers.provider, sessions: f.sessionsAddress, wallet: address }),
         walletImageHash: configuration.imageHash,
-      });
+      };
+      const check = await checkSessionCalls(input);
       expect(check.ok, check.ok ? "" : check.error.message).to.equal(true);
       await (await send(wallet, batch)).wait();
       expect(await f.app.scores(address)).to.equal(7n);

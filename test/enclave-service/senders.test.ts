@@ -2,6 +2,7 @@ import { expect } from "chai";
 import path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadSmsSender, outboxMailSender, outboxSmsSender, smtpMailSender } from "../../enclave-service/host/senders";
+import { latestOutboxCode } from "../../enclave-service/host/outbox";
 import { startSmtpSink, tempDir } from "./helpers";
 
 describe("host/senders", () => {
@@ -17,6 +18,9 @@ describe("host/senders", () => {
       const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
       expect(lines.map((l) => [l.channel, l.to])).to.deep.equal([["email", "a@example.com"], ["sms", "+41791234567"]]);
       expect(echoed[0]).to.match(/\[outbox\] email to a@example.com/);
+      expect(latestOutboxCode(file, "a@example.com")).to.equal("123456");
+      expect(latestOutboxCode(file, "+41791234567")).to.equal("654321");
+      expect(latestOutboxCode(file, "nobody@example.com")).to.equal(undefined);
     });
   });
 
