@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../errors";
+import { InvalidArgumentError, InvariantError } from "../errors";
 import { hexToBytes, normalizeBytes32, type Hex } from "../hex";
 import type { Configuration } from "../configuration/configuration";
 import { leafHash, type Leaf } from "../configuration/leaves";
@@ -109,7 +109,11 @@ export async function signPayload(
     chainIdZero: options.chainIdZero === true,
     threshold: configuration.threshold,
     checkpoint: configuration.checkpoint,
-    parts: multiProof.leafHashes.map((h) => partByHash.get(h)!),
+    parts: multiProof.leafHashes.map((h) => {
+      const part = partByHash.get(h);
+      if (part === undefined) throw new InvariantError("the multiproof names a leaf no signer signed", { details: { leafHash: h } });
+      return part;
+    }),
     proof: multiProof.proof,
     proofFlags: multiProof.proofFlags,
   };
