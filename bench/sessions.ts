@@ -27,6 +27,7 @@ import {
   explicitSession,
   hashAudience,
   hashIssuer,
+  sessionNonceSpace,
   signAttestation,
   signSessionCalls,
   type SessionCallSigner,
@@ -85,10 +86,13 @@ export async function runSessionsGasBench(): Promise<GasRow[]> {
   const recipient = "0x000000000000000000000000000000000000bEEF";
   const transfer = { target: tokenAddress, data: token.interface.encodeFunctionData("transfer", [recipient, 10n ** 18n]) };
 
-  const viaSession = async (calls: CallInput[], signers: SessionCallSigner[], space: bigint): Promise<bigint> => {
+  // Session batches run in their key's own nonce space (lib/sessions/ENCODING.md, "Nonce spaces").
+  const sessionSpace = sessionNonceSpace(sessionKey.address);
+  const viaSession = async (calls: CallInput[], signers: SessionCallSigner[]): Promise<bigint> => {
+    const space = sessionSpace;
     const nonce = await wallet.nonces(space);
     const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
-    const signature = signSessionCalls({ configuration, calls, digest, signers });
+    const signature = signSessionCalls({ configuration, calls, space, digest, signers });
     const receipt = await (await wallet.connect(deployer).execute(structs(calls), space, nonce, signature)).wait();
     return receipt!.gasUsed;
   };
@@ -100,12 +104,13 @@ export async function runSessionsGasBench(): Promise<GasRow[]> {
     return receipt!.gasUsed;
   };
 
-  // Warm every nonce space used below and the recipient's balance slot first, so that every row
-  // pays the same nonce and token-side costs and differs only by its authorisation.
-  for (const space of [0n, 1n, 2n]) await viaOwner([transfer], space);
+  // Warm every nonce space used below (the owners may use any space, the session key's too) and
+  // the recipient's balance slot first, so that every row pays the same nonce and token-side
+  // costs and differs only by its authorisation.
+  for (const space of [1n, sessionSpace]) await viaOwner([transfer], space);
   const ownerTransfer = await viaOwner([transfer], 1n);
-  const firstUse = await viaSession([transfer], [{ session, key: sessionKey }], 0n);
-  const laterUse = await viaSession([transfer], [{ session, key: sessionKey }], 0n);
+  const firstUse = await viaSession([transfer], [{ session, key: sessionKey }]);
+  const laterUse = await viaSession([transfer], [{ session, key: sessionKey }]);
 
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const attestation = {
@@ -120,7 +125,7 @@ export async function runSessionsGasBench(): Promise<GasRow[]> {
   const attestationSignature = signAttestation(attestation, identity.privateKey);
   const play = { target: (await app.getAddress()) as Hex, data: app.interface.encodeFunctionData("play", [1n]) };
   await viaOwner([play], 1n); // the app's score slot exists afterwards, as the token's balance slot does
-  const attested = await viaSession([play], [{ attestation, attestationSignature, key: sessionKey }], 2n);
+  const attested = await viaSession([play], [{ attestation, attestationSignature, key: sessionKey }]);
   const ownerPlay = await viaOwner([play], 1n);
 
   return [

@@ -1,7 +1,8 @@
 /**
  * Smart sessions on the in-process Hardhat network: the owner grants an app's session key an
- * ERC-20 allowance with a cap, the key spends within it, the over-cap transfer is refused (the
- * library predicts the contract's error, the chain confirms it); then an identity signer attests
+ * ERC-20 allowance with a cap, the key spends within it (in its own nonce space), the over-cap
+ * transfer and a batch in the owners' nonce space are refused (the library predicts the
+ * contract's error, the chain confirms it); then an identity signer attests
  * a session key for one app domain, and that key plays on the app's contract, which accepts the
  * domain, while another app's contract refuses it.
  *
@@ -25,6 +26,7 @@ import {
   explicitSession,
   hashAudience,
   hashIssuer,
+  sessionBatchSpace,
   signAttestation,
   signSessionCalls,
   type SessionCallSigner,
@@ -84,13 +86,17 @@ export async function runSessionsDemo(log: Log): Promise<void> {
   log(`2. owner granted session key ${short(sessionKey.address)}: transfers of TEST up to 100 in total, until ${new Date(Number(deadline) * 1000).toISOString()}`);
 
   const recipient = "0x000000000000000000000000000000000000bEEF";
-  const sessionBatch = async (calls: CallInput[], signers: SessionCallSigner[]) => {
-    const nonce = await wallet.nonces(0n);
-    const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: address, chainId });
-    const signature = signSessionCalls({ configuration, calls, digest, signers });
+  // Each session key spends from its own nonce space (named after the key), never the owners'.
+  const sessionBatch = async (calls: CallInput[], signers: SessionCallSigner[], space = sessionBatchSpace(signers)) => {
+    const nonce = await wallet.nonces(space);
+    const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
+    // The library refuses to sign for another space than the first key's; `space` may differ
+    // only to show the contract's refusal below.
+    const signature = signSessionCalls({ configuration, calls, space: sessionBatchSpace(signers), digest, signers });
     const timestamp = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 1n;
     const check = await checkSessionCalls({
       calls,
+      space,
       digest,
       signature,
       wallet: address,
@@ -100,14 +106,14 @@ export async function runSessionsDemo(log: Log): Promise<void> {
       state: chainSessionState({ provider: ethers.provider, sessions: sessionsAddress, wallet: address }),
       walletImageHash: configuration.imageHash,
     });
-    return { check, send: () => wallet.connect(relayer).execute(structs(calls), 0n, nonce, signature) };
+    return { check, send: () => wallet.connect(relayer).execute(structs(calls), space, nonce, signature) };
   };
   const transfer = (amount: bigint) => ({ target: tokenAddress, data: token.interface.encodeFunctionData("transfer", [recipient, amount]) });
 
   const spend = await sessionBatch([transfer(60n)], [{ session, key: sessionKey }]);
   if (!spend.check.ok) throw new Error(`the library refused a transfer within the cap: ${spend.check.error.message}`);
   const spent = await (await spend.send()).wait();
-  log(`3. session key sent 60 TEST (${spent!.gasUsed} gas); recipient holds ${await token.balanceOf(recipient)}, the session's running total is ${await sessions.usage(address, spend.check.usage[0].sessionLeaf, 0, 1)}`);
+  log(`3. session key sent 60 TEST (${spent!.gasUsed} gas) in its own nonce space ${short(sessionKey.address)}; recipient holds ${await token.balanceOf(recipient)}, the session's running total is ${await sessions.usage(address, spend.check.usage[0].sessionLeaf, 0, 1)}`);
 
   /** Sends a batch the library refused and checks the chain refuses it with the same error. */
   const confirmRefused = async (batch: Awaited<ReturnType<typeof sessionBatch>>) => {
@@ -127,6 +133,8 @@ export async function runSessionsDemo(log: Log): Promise<void> {
   if (over.check.ok) throw new Error("the library accepted a transfer over the cap");
   log(`4. session key tries 50 more TEST: the library predicts ${over.check.error.code}(${over.check.error.args.join(", ")})`);
   log(`   the wallet reverts with ${await confirmRefused(over)}; recipient still holds ${await token.balanceOf(recipient)}`);
+  const squat = await sessionBatch([transfer(1n)], [{ session, key: sessionKey }], 0n);
+  log(`   the same key in the owners' nonce space 0 instead: refused with ${await confirmRefused(squat)}; the owners' next nonce there is still ${await wallet.nonces(0n)}`);
 
   // Attested session: the identity signer vouches for a key, for the game's domain only.
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);

@@ -22,6 +22,9 @@ import {SessionAttestation} from "./SessionAttestation.sol";
  * - attested: an `identity-signer` leaf names a key that attests "this session key belongs to
  *   this identity, for this app, until then"; the target must accept the app (audience).
  *
+ * A session batch runs only in the nonce space of the key that signs its first call
+ * (`SessionNonceSpace`), so a session never consumes the owners' nonces or another session's.
+ *
  * Byte layout and check order: `lib/sessions/ENCODING.md`.
  *
  * IMPORTANT: every storage entry is keyed by `msg.sender`. Anyone may call `validateSessionCalls`,
@@ -107,16 +110,18 @@ contract ArborSessions is IArborSessions {
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc IArborSessions
-    function validateSessionCalls(PayloadHashes.Call[] calldata calls, bytes32 digest, bytes calldata signature)
-        external
-        returns (bytes32)
-    {
+    function validateSessionCalls(
+        PayloadHashes.Call[] calldata calls,
+        uint256 space,
+        bytes32 digest,
+        bytes calldata signature
+    ) external returns (bytes32) {
         Parsed memory parsed = _parse(calls.length, signature);
         _recoverAttestations(signature, parsed);
         bytes32 root = _processMultiProof(signature, parsed);
         parsed.blocklistEmpty = _blocklists[msg.sender].count == 0;
         for (uint256 i; i < calls.length; ++i) {
-            _checkCall(calls[i], i, digest, signature, parsed);
+            _checkCall(calls[i], i, space, digest, signature, parsed);
         }
         return ConfigurationHashes.imageHash(root, uint256(_word(signature, 1)), uint256(_word(signature, 33)));
     }
@@ -409,10 +414,12 @@ contract ArborSessions is IArborSessions {
     // Step 4: calls
     // ---------------------------------------------------------------------------------------
 
-    /// @dev Checks call `index` under its authorisation and records its usage.
+    /// @dev Checks call `index` under its authorisation and records its usage; for call 0 also
+    /// that the batch runs in its session key's nonce space.
     function _checkCall(
         PayloadHashes.Call calldata call,
         uint256 index,
+        uint256 space,
         bytes32 digest,
         bytes calldata signature,
         Parsed memory parsed
@@ -432,6 +439,9 @@ contract ArborSessions is IArborSessions {
         );
         if (error != ECDSA.RecoverError.NoError) revert InvalidSessionCallSignature(index);
         if (recovered != expected) revert SessionSignerMismatch(index, expected, recovered);
+        // The wallet has already consumed `space`: only the space named after the proven key of
+        // call 0 is a session's own, so no session can spend the owners' or another session's nonces.
+        if (index == 0 && space != uint256(uint160(expected))) revert SessionNonceSpace(space, expected);
 
         if (!parsed.blocklistEmpty) _checkBlocklist(index, expected, explicit, target, signature, auth, parsed);
 

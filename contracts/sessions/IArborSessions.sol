@@ -71,6 +71,12 @@ interface IArborSessions {
     error InvalidSessionCallSignature(uint256 callIndex);
     /// @notice Thrown when call `callIndex` was signed by `recovered` instead of the session key `expected`.
     error SessionSignerMismatch(uint256 callIndex, address expected, address recovered);
+    /// @notice Thrown when a session batch runs in nonce space `space` instead of the space of
+    /// `sessionKey`, the key that signs its first call (`uint256(uint160(sessionKey))`): a session
+    /// may only consume its own nonces, never the owners' or another session's.
+    /// @param space The nonce space the wallet was asked to consume.
+    /// @param sessionKey The session key of call 0 (explicit: the leaf's session signer; attested: the approved signer).
+    error SessionNonceSpace(uint256 space, address sessionKey);
     /// @notice Thrown when the session key `key` of call `callIndex` is on the wallet's blocklist.
     error SessionKeyBlocked(uint256 callIndex, address key);
     /// @notice Thrown when attested call `callIndex` rests on an attestation by `identitySigner`,
@@ -110,13 +116,21 @@ interface IArborSessions {
      * @notice Checks that every call of a batch is authorised by a session of the configuration
      * the signature proves, records the usage of cumulative limits for `msg.sender`, and returns
      * the image hash of that configuration.
+     * @dev Reverts `SessionNonceSpace` unless `space` is the nonce space of the key that signs
+     * call 0, `uint256(uint160(key))`, so every session key has a nonce counter of its own and a
+     * session can never consume a nonce of the owners (any space that is no session key's
+     * address, e.g. 0) or of another session. Check order: `lib/sessions/ENCODING.md`.
      * @param calls The batch, exactly as the wallet will run it.
+     * @param space The nonce space the wallet consumes for this batch (the one in the digest).
      * @param digest The batch's EIP-712 digest for this wallet and chain (`Calls(calls, space, nonce)`).
      * @param signature The session signature, flags byte included.
      */
-    function validateSessionCalls(PayloadHashes.Call[] calldata calls, bytes32 digest, bytes calldata signature)
-        external
-        returns (bytes32 imageHash);
+    function validateSessionCalls(
+        PayloadHashes.Call[] calldata calls,
+        uint256 space,
+        bytes32 digest,
+        bytes calldata signature
+    ) external returns (bytes32 imageHash);
 
     /**
      * @notice Adds `accounts` (session keys, identity signers or targets) to the caller's

@@ -93,7 +93,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
             // Session keys sign under rules the sessions module enforces; they never authorise a
             // self-call, so the authorised checkpoint stays unset and no update can follow.
             digest = PayloadHashes.digest(block.chainid, address(this), structHash);
-            bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(calls, digest, signature);
+            bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(calls, space, digest, signature);
             if (!_isValidImageHash(proven)) revert ImageHashMismatch(proven);
         } else {
             (, digest) = _authorise(signature, structHash, false);

@@ -22,6 +22,8 @@ import { acceptAttestedRequestMagic, usageKey, type SessionState } from "./sessi
 export interface CheckSessionCallsInput {
   /** The batch exactly as the wallet will run it. */
   calls: readonly CallInput[];
+  /** The nonce space the wallet will consume for the batch (`execute`'s `space`). */
+  space: bigint;
   /** The batch's EIP-712 digest for this wallet and chain (lib/payload `hashCalls`). */
   digest: Hex | string;
   signature: Hex | string;
@@ -117,7 +119,7 @@ function checkProofFlags(leafCount: number, flags: readonly number[]): void {
  *
  * @example
  * const result = await checkSessionCalls({
- *   calls, digest, signature, wallet, sessions: sessionsAddress, chainId: 1n,
+ *   calls, space, digest, signature, wallet, sessions: sessionsAddress, chainId: 1n,
  *   timestamp: BigInt(Math.floor(Date.now() / 1000)),
  *   state: chainSessionState({ provider, sessions: sessionsAddress, wallet }),
  * });
@@ -128,6 +130,7 @@ export async function checkSessionCalls(input: CheckSessionCallsInput): Promise<
     throw new InvalidArgumentError("INVALID_ARRAY", "calls", "expected {calls, digest, signature, ...}");
   }
   const calls = input.calls.map((call, i) => normalizeCall(call, `calls[${i}]`));
+  const space = checkUint(input.space, "space");
   const digest = normalizeBytes32(input.digest, "digest");
   const wallet = normalizeAddress(input.wallet, "wallet");
   const sessions = normalizeAddress(input.sessions, "sessions");
@@ -139,7 +142,7 @@ export async function checkSessionCalls(input: CheckSessionCallsInput): Promise<
     recoverAttestations(decoded);
     checkProofFlags(decoded.leaves.length, decoded.proofFlagBytes);
     const root = processMultiProof({ leaves: decoded.leafHashes, proof: decoded.proof, proofFlags: decoded.proofFlags });
-    const run = new CallChecker(decoded, digest, wallet, sessions, chainId, timestamp, input.state);
+    const run = new CallChecker(decoded, space, digest, wallet, sessions, chainId, timestamp, input.state);
     run.blocklistEmpty = (await input.state.blockedCount()) === 0n;
     for (let i = 0; i < calls.length; i++) await run.check(calls[i], i);
     const imageHash = computeImageHash(root, decoded.threshold, decoded.checkpoint);
@@ -179,6 +182,7 @@ class CallChecker {
 
   constructor(
     private readonly decoded: DecodedSessionSignature,
+    private readonly space: bigint,
     private readonly digest: Hex,
     private readonly wallet: Hex,
     private readonly sessions: Hex,
@@ -201,6 +205,9 @@ class CallChecker {
     const recovered = tryRecoverSigner(sessionCallHash(this.digest, index), auth.signature);
     if (recovered === undefined) throw new SessionError("InvalidSessionCallSignature", [i], "the call signature does not recover");
     if (recovered !== expected) throw new SessionError("SessionSignerMismatch", [i, expected, recovered], "the call was signed by another key");
+    if (index === 0 && this.space !== BigInt(expected)) {
+      throw new SessionError("SessionNonceSpace", [this.space, expected], "a session batch must run in the nonce space of the key that signs its first call");
+    }
 
     if (!this.blocklistEmpty) {
       if (await this.state.isBlocked(expected)) throw new SessionError("SessionKeyBlocked", [i, expected], "the wallet blocked this session key");

@@ -68,3 +68,5 @@ export {
   type UsageUpdate,
 } from "./check-session-calls";
 export { signSessionCalls, type SignSessionCallsInput, type SessionCallSigner, type SessionKey } from "./sign-session-calls";
+export { sessionNonceSpace } from "./session-nonce-space";
+export { sessionBatchSpace } from "./session-batch-space";

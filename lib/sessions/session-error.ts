@@ -34,6 +34,7 @@ export type SessionErrorCode =
   | "SessionModuleCall"
   | "InvalidSessionCallSignature"
   | "SessionSignerMismatch"
+  | "SessionNonceSpace"
   | "SessionKeyBlocked"
   | "IdentitySignerBlocked"
   | "SessionTargetBlocked"

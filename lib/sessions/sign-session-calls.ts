@@ -4,7 +4,7 @@
  */
 import { SigningKey } from "ethers";
 import { InvalidArgumentError } from "../errors";
-import { normalizeBytes32, type Hex } from "../hex";
+import { checkUint, normalizeBytes32, type Hex } from "../hex";
 import type { Configuration } from "../configuration/configuration";
 import { leafHash, type Leaf } from "../configuration/leaves";
 import type { Permission } from "../configuration/permissions";
@@ -13,6 +13,7 @@ import type { CallInput } from "../payload/types";
 import { hashAttestation, recoverAttestationSigner, type Attestation } from "./attestation";
 import { nonCumulativeRulesHold } from "./check-session-calls";
 import type { ExplicitSession } from "./explicit-session";
+import { sessionBatchSpace } from "./session-batch-space";
 import { sessionCallHash } from "./session-call-hash";
 import {
   encodeSessionSignature,
@@ -44,7 +45,12 @@ export interface SignSessionCallsInput {
   /** The wallet's current configuration: it holds the session and identity-signer leaves. */
   configuration: Configuration;
   calls: readonly CallInput[];
-  /** The batch's EIP-712 digest (lib/payload `hashCalls`). */
+  /**
+   * The nonce space the batch runs in: it must be the space of the key that signs call 0
+   * (`sessionBatchSpace(signers)`), or the contracts refuse the batch (`SessionNonceSpace`).
+   */
+  space: bigint;
+  /** The batch's EIP-712 digest (lib/payload `hashCalls`), computed with `space`. */
   digest: Hex | string;
   /** One per call, in call order. */
   signers: readonly SessionCallSigner[];
@@ -75,11 +81,17 @@ function choosePermission(permissions: readonly Permission[], call: NormalizedCa
 /**
  * Signs a batch with session keys and returns the session signature to pass to `execute`.
  * Throws {@link InvalidArgumentError} when a session leaf or identity signer is not in the
- * configuration (`LEAF_NOT_FOUND`) or the signers do not match the calls.
+ * configuration (`LEAF_NOT_FOUND`), the signers do not match the calls, or `space` is not the
+ * nonce space of the key that signs call 0 (`SESSION_NONCE_SPACE`: the contracts would refuse
+ * the batch with `SessionNonceSpace`). It cannot see which space `digest` was computed with:
+ * compute it with the same `space`.
  *
  * @example
+ * const signers = [{ session, key: sessionKey }];
+ * const space = sessionBatchSpace(signers);
+ * const nonce = await wallet.nonces(space);
  * const digest = hashCalls({ calls, space, nonce }, { wallet, chainId });
- * const signature = signSessionCalls({ configuration, calls, digest, signers: [{ session, key: sessionKey }] });
+ * const signature = signSessionCalls({ configuration, calls, space, digest, signers });
  * await wallet.execute(toContractCalls(calls), space, nonce, signature);
  */
 export function signSessionCalls(input: SignSessionCallsInput): Hex {
@@ -89,6 +101,16 @@ export function signSessionCalls(input: SignSessionCallsInput): Hex {
     throw new InvalidArgumentError("SIGNER_COUNT_MISMATCH", "signers", `expected one signer per call (${calls.length})`, {
       details: { signers: Array.isArray(input.signers) ? input.signers.length : undefined },
     });
+  }
+  const space = checkUint(input.space, "space");
+  const expectedSpace = sessionBatchSpace(input.signers);
+  if (space !== expectedSpace) {
+    throw new InvalidArgumentError(
+      "SESSION_NONCE_SPACE",
+      "space",
+      `a session batch runs in the nonce space of the key that signs its first call (${expectedSpace}), not ${space}`,
+      { details: { space, expected: expectedSpace } },
+    );
   }
 
   // The distinct leaves the calls use, keyed by leaf hash, and what the signature carries for each.

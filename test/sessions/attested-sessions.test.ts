@@ -16,6 +16,7 @@ import {
   explicitSession,
   hashAudience,
   hashIssuer,
+  sessionNonceSpace,
   signSessionCalls,
 } from "../../lib/sessions";
 import { keys } from "../helpers/arbor";
@@ -128,10 +129,11 @@ describe("ArborSessions (attested sessions)", () => {
       const signed = attest(stranger, sessionKey.address, APP_ORIGIN, now);
       const theirs = ownedConfiguration(f, [{ kind: "identity-signer", signer: stranger.address as Hex }]);
       const calls = [{ target: f.appAddress, data: playData(1n) }];
-      const nonce = await wallet.nonces(0n);
-      const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: address, chainId: f.chainId });
-      const signature = signSessionCalls({ configuration: theirs, calls, digest, signers: [{ ...signed, key: sessionKey }] });
-      await expectRejected(f, wallet, configuration, { calls, space: 0n, nonce, digest, signature }, "ImageHashMismatch", () => [theirs.imageHash]);
+      const space = sessionNonceSpace(sessionKey.address);
+      const nonce = await wallet.nonces(space);
+      const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId: f.chainId });
+      const signature = signSessionCalls({ configuration: theirs, calls, space, digest, signers: [{ ...signed, key: sessionKey }] });
+      await expectRejected(f, wallet, configuration, { calls, space, nonce, digest, signature }, "ImageHashMismatch", () => [theirs.imageHash]);
     });
 
     it("rejects with AttestationSignerMismatch when the attestation names a configured identity signer it was not signed by", async () => {

@@ -19,6 +19,7 @@ import {
   explicitSession,
   nativeValueUpTo,
   onlyFunction,
+  sessionNonceSpace,
   signSessionCalls,
 } from "../../lib/sessions";
 import { keys } from "../helpers/arbor";
@@ -143,7 +144,7 @@ describe("ArborSessions (explicit sessions)", () => {
       await (await f.token.mint(address2, 1_000n)).wait();
       const batch = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 5n) }], [{ session: sessionA, key: alice }]);
       // Same calls, space and nonce, but wallet2's digest differs: the key's signature recovers to someone else.
-      const replay = { ...batch, digest: hashCalls({ calls: batch.calls, space: 0n, nonce: 0n }, { wallet: address2, chainId: f.chainId }) };
+      const replay = { ...batch, digest: hashCalls({ calls: batch.calls, space: batch.space, nonce: batch.nonce }, { wallet: address2, chainId: f.chainId }) };
       const recovered = ethers.recoverAddress(
         await f.sessions.sessionCallHash(replay.digest, 0),
         ethers.Signature.from(decodeSessionSignature(batch.signature, 1).calls[0].signature),
@@ -155,7 +156,7 @@ describe("ArborSessions (explicit sessions)", () => {
       const { f, sessionB, configuration, wallet, address } = await erc20Setup();
       const calls = [{ target: f.tokenAddress, data: transferData(recipient, 5n) }];
       const forMainnet = await signBatch(wallet, configuration, calls, [{ session: sessionB, key: bob }], { chainId: 1n });
-      const here = { ...forMainnet, digest: hashCalls({ calls, space: 0n, nonce: 0n }, { wallet: address, chainId: f.chainId }) };
+      const here = { ...forMainnet, digest: hashCalls({ calls, space: forMainnet.space, nonce: forMainnet.nonce }, { wallet: address, chainId: f.chainId }) };
       const recovered = ethers.recoverAddress(
         await f.sessions.sessionCallHash(here.digest, 0),
         ethers.Signature.from(decodeSessionSignature(forMainnet.signature, 1).calls[0].signature),
@@ -182,7 +183,7 @@ describe("ArborSessions (explicit sessions)", () => {
       const decoded = decodeSessionSignature(batch.signature, 2);
       const swapped = encodeSessionSignature({ ...decoded, calls: [decoded.calls[1], decoded.calls[0]] });
       const reordered = { ...batch, calls: [calls[1], calls[0]], signature: swapped };
-      reordered.digest = hashCalls({ calls: reordered.calls, space: 0n, nonce: 0n }, { wallet: (await wallet.getAddress()) as Hex, chainId: f.chainId });
+      reordered.digest = hashCalls({ calls: reordered.calls, space: batch.space, nonce: batch.nonce }, { wallet: (await wallet.getAddress()) as Hex, chainId: f.chainId });
       const { result } = await checkNext(f, wallet, configuration, reordered);
       expect(result.ok).to.equal(false);
       if (!result.ok) expect(result.error.code).to.equal("SessionSignerMismatch");
@@ -201,7 +202,7 @@ describe("ArborSessions (explicit sessions)", () => {
         ...batch,
         calls: calls.slice(0, 1),
         signature: encodeSessionSignature({ ...decoded, calls: decoded.calls.slice(0, 1) }),
-        digest: hashCalls({ calls: calls.slice(0, 1), space: 0n, nonce: 0n }, { wallet: address, chainId: f.chainId }),
+        digest: hashCalls({ calls: calls.slice(0, 1), space: batch.space, nonce: batch.nonce }, { wallet: address, chainId: f.chainId }),
       };
       await expectRejected(f, wallet, configuration, truncated, "SessionSignerMismatch");
     });
@@ -222,7 +223,7 @@ describe("ArborSessions (explicit sessions)", () => {
       const { f, sessionA, configuration, wallet } = await erc20Setup();
       const batch = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 1n) }], [{ session: sessionA, key: alice }]);
       await expectAccepted(f, wallet, configuration, batch);
-      await expect(send(wallet, batch)).to.be.revertedWithCustomError(wallet, "BadNonce").withArgs(0n, 0n, 1n);
+      await expect(send(wallet, batch)).to.be.revertedWithCustomError(wallet, "BadNonce").withArgs(batch.space, 0n, 1n);
     });
 
     it("rejects with SessionDelegateCall when a session call is a delegate call", async () => {
@@ -306,10 +307,11 @@ describe("ArborSessions (explicit sessions)", () => {
       const forged = explicitSession({ sessionSigner: alice.address, chainId: f.chainId, deadline: FAR, grants: [erc20TransferUpTo(f.tokenAddress, 10n ** 30n)] });
       const forgedConfiguration = ownedConfiguration(f, [forged.leaf, sessionA.leaf]);
       const calls = [{ target: f.tokenAddress, data: transferData(mallory.address, 500n) }];
-      const nonce = await wallet.nonces(0n);
-      const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: (await wallet.getAddress()) as Hex, chainId: f.chainId });
-      const signature = signSessionCalls({ configuration: forgedConfiguration, calls, digest, signers: [{ session: forged, key: alice }] });
-      await expectRejected(f, wallet, configuration, { calls, space: 0n, nonce, digest, signature }, "ImageHashMismatch", () => [forgedConfiguration.imageHash]);
+      const space = sessionNonceSpace(alice.address);
+      const nonce = await wallet.nonces(space);
+      const digest = hashCalls({ calls, space, nonce }, { wallet: (await wallet.getAddress()) as Hex, chainId: f.chainId });
+      const signature = signSessionCalls({ configuration: forgedConfiguration, calls, space, digest, signers: [{ session: forged, key: alice }] });
+      await expectRejected(f, wallet, configuration, { calls, space, nonce, digest, signature }, "ImageHashMismatch", () => [forgedConfiguration.imageHash]);
     });
 
     it("keeps a session's usage when the owner removes its leaf and adds the same leaf back", async () => {
@@ -327,7 +329,7 @@ describe("ArborSessions (explicit sessions)", () => {
       const { sessionA, configuration, wallet } = await erc20Setup();
       // A session could otherwise sign permits (EIP-2612, Permit2) for every token the wallet holds.
       const message = ethers.id("permit: spend everything");
-      const signature = signSessionCalls({ configuration, calls: [{ target: recipient }], digest: message, signers: [{ session: sessionA, key: alice }] });
+      const signature = signSessionCalls({ configuration, calls: [{ target: recipient }], space: sessionNonceSpace(alice.address), digest: message, signers: [{ session: sessionA, key: alice }] });
       expect(await wallet.isValidSignature(message, signature)).to.equal("0xffffffff");
       await expect(wallet.checkMessageSignature(message, signature)).to.be.revertedWithCustomError(wallet, "UnsupportedSignatureFlags").withArgs(2);
     });

@@ -23,6 +23,7 @@ import {
   type Attestation,
   chainSessionState,
   checkSessionCalls,
+  sessionBatchSpace,
   signSessionCalls,
   type CheckSessionCallsResult,
   type SessionCallSigner,
@@ -95,7 +96,7 @@ export function contractCalls(calls: readonly CallInput[]) {
   });
 }
 
-/** A session batch ready to send: its digest, signature and nonce. */
+/** A session batch ready to send: its space, nonce, digest and signature. */
 export interface SessionBatch {
   calls: readonly CallInput[];
   space: bigint;
@@ -111,12 +112,15 @@ export async function signBatch(
   signers: readonly SessionCallSigner[],
   options: { space?: bigint; chainId?: bigint; walletAddress?: Hex } = {},
 ): Promise<SessionBatch> {
-  const space = options.space ?? 0n;
+  // The batch's own space is its first session key's; `options.space` signs for another one
+  // (the library refuses to, so the signature is made for the right space over this digest).
+  const ownSpace = sessionBatchSpace(signers);
+  const space = options.space ?? ownSpace;
   const nonce = await wallet.nonces(space);
   const chainId = options.chainId ?? (await ethers.provider.getNetwork()).chainId;
   const address = options.walletAddress ?? ((await wallet.getAddress()) as Hex);
   const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
-  const signature = signSessionCalls({ configuration, calls, digest, signers });
+  const signature = signSessionCalls({ configuration, calls, space: ownSpace, digest, signers });
   return { calls, space, nonce, digest, signature };
 }
 
@@ -139,6 +143,7 @@ export async function checkNext(
   const address = (await wallet.getAddress()) as Hex;
   const result = await checkSessionCalls({
     calls: batch.calls,
+    space: batch.space,
     digest: batch.digest,
     signature: batch.signature,
     wallet: address,

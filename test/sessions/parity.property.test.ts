@@ -2,7 +2,8 @@
  * Property tests: the library's off-chain check and the sessions module agree.
  *
  * Law: for random session leaves (random permissions and rules), random batches of calls, random
- * signing keys and random corruptions of the signature, `checkSessionCalls` accepts exactly when
+ * signing keys, random nonce spaces (mostly the first call's key's own, sometimes the owners' 0,
+ * another session key's or any word) and random corruptions of the signature, `checkSessionCalls` accepts exactly when
  * `ArborSessions.validateSessionCalls` returns, with the same image hash, and otherwise names the
  * same custom error with the same arguments.
  *
@@ -26,6 +27,8 @@ import {
   chainSessionState,
   checkSessionCalls,
   explicitSession,
+  sessionBatchSpace,
+  sessionNonceSpace,
   signSessionCalls,
   type CheckSessionCallsResult,
   type SessionCallSigner,
@@ -139,8 +142,18 @@ const arbCorruption: fc.Arbitrary<Corruption> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("append" as const), byte: fc.integer({ min: 0, max: 255 }) }) },
 );
 
+/** Which nonce space the batch claims: its first key's own, the owners' 0, some session key's, or any word. */
+type SpaceSpec = { kind: "own" } | { kind: "zero" } | { kind: "key"; key: number } | { kind: "word"; value: bigint };
+const arbSpace: fc.Arbitrary<SpaceSpec> = fc.oneof(
+  { weight: 12, arbitrary: fc.constant<SpaceSpec>({ kind: "own" }) },
+  { weight: 1, arbitrary: fc.constant<SpaceSpec>({ kind: "zero" }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("key" as const), key: fc.integer({ min: 0, max: SESSION_KEYS.length - 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("word" as const), value: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }) }) },
+);
+
 const arbCase = fc.record({
   sessions: fc.array(arbSession, { minLength: 1, maxLength: 3 }),
+  space: arbSpace,
   calls: fc.oneof({ weight: 3, arbitrary: fc.array(arbCall, { minLength: 1, maxLength: 2 }) }, { weight: 1, arbitrary: fc.array(arbCall, { minLength: 3, maxLength: 4 }) }),
   digest: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ethers.hexlify(b) as Hex),
   corruption: arbCorruption,
@@ -154,6 +167,8 @@ type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
 interface Built {
   configuration: Configuration;
   calls: CallInput[];
+  /** The nonce space the batch claims (the wallet's `execute` argument). */
+  space: bigint;
   signature: Hex;
 }
 
@@ -210,7 +225,12 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
     signers.push({ session, key: spec.wrongKey ? wrong : SESSION_KEYS[c.sessions[spec.session].key], permissionIndex });
   });
 
-  let signature = ethers.getBytes(signSessionCalls({ configuration, calls, digest: c.digest, signers }));
+  // The signature is the same whatever the space (the space only enters the digest, random here):
+  // sign for the batch's own space, then claim the generated one.
+  const ownSpace = sessionBatchSpace(signers);
+  const space =
+    c.space.kind === "own" ? ownSpace : c.space.kind === "zero" ? 0n : c.space.kind === "key" ? sessionNonceSpace(SESSION_KEYS[c.space.key].address) : c.space.value;
+  let signature = ethers.getBytes(signSessionCalls({ configuration, calls, space: ownSpace, digest: c.digest, signers }));
   const corruption = c.corruption;
   if (corruption.kind === "flip") {
     signature = signature.slice();
@@ -220,7 +240,7 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
   } else if (corruption.kind === "append") {
     signature = Uint8Array.from([...signature, corruption.byte]);
   }
-  return { configuration, calls, signature: ethers.hexlify(signature) as Hex };
+  return { configuration, calls, space, signature: ethers.hexlify(signature) as Hex };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +258,7 @@ async function fromContract(world: World, built: Built, digest: Hex, wallet: Hex
   try {
     // A provider-only instance: eth_call may then come `from` any address.
     const readOnly = world.sessions.connect(ethers.provider) as ArborSessions;
-    const imageHash = await readOnly.validateSessionCalls.staticCall(contractCalls(built.calls), digest, built.signature, { from: wallet });
+    const imageHash = await readOnly.validateSessionCalls.staticCall(contractCalls(built.calls), built.space, digest, built.signature, { from: wallet });
     return { ok: true, imageHash };
   } catch (error) {
     const data = (error as { data?: string }).data;
@@ -252,6 +272,7 @@ async function fromContract(world: World, built: Built, digest: Hex, wallet: Hex
 async function libraryCheck(world: World, built: Built, digest: Hex, wallet: Hex, timestamp: bigint): Promise<CheckSessionCallsResult> {
   return checkSessionCalls({
     calls: built.calls,
+    space: built.space,
     digest,
     signature: built.signature,
     wallet,
@@ -311,12 +332,13 @@ describe("checkSessionCalls", () => {
         fc.asyncProperty(arbCase, arbCase, fc.subarray([0, 1, 2, 3, 4, 5, 6]), async (first, second, blockedPicks) => {
           const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
           // Same sessions for both batches, so the second sees the first's usage.
-          const a = build(world, { ...first, corruption: { kind: "none" } }, wallet, now);
+          // The first batch claims its own space, so it is mined whenever its calls pass.
+          const a = build(world, { ...first, space: { kind: "own" }, corruption: { kind: "none" } }, wallet, now);
           const b = build(world, { ...second, sessions: first.sessions, corruption: { kind: "none" } }, wallet, now);
           fc.pre(a !== undefined && b !== undefined);
           const firstResult = await libraryCheck(world, a!, first.digest, wallet, now + 1n);
           if (firstResult.ok) {
-            await (await world.sessions.connect(relayer).validateSessionCalls(contractCalls(a!.calls), first.digest, a!.signature)).wait();
+            await (await world.sessions.connect(relayer).validateSessionCalls(contractCalls(a!.calls), a!.space, first.digest, a!.signature)).wait();
           }
           // A random blocklist for the second batch: session keys, the identity signer, targets, the app.
           const candidates = [...SESSION_KEYS.map((k) => k.address), IDENTITY.address, world.targets[0], world.targets[1], world.app];

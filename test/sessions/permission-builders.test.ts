@@ -23,6 +23,7 @@ import {
   memorySessionState,
   nativeValueUpTo,
   onlyFunction,
+  sessionNonceSpace,
   signSessionCalls,
   toSelector,
 } from "../../lib/sessions";
@@ -142,8 +143,9 @@ describe("permission builders", () => {
           const run = async (count: number) => {
             const calls = Array.from({ length: count }, () => ({ target: TOKEN, data: `${selector}${"00".repeat(32)}` }));
             const digest = ethers.id(`counter/${count}`);
-            const signature = signSessionCalls({ configuration, calls, digest, signers: calls.map(() => ({ session, key: KEY })) });
-            return checkSessionCalls({ calls, digest, signature, wallet: TO, sessions: OWNER.address, chainId: 1n, timestamp: 1n, state: memorySessionState() });
+            const space = sessionNonceSpace(KEY.address);
+            const signature = signSessionCalls({ configuration, calls, space, digest, signers: calls.map(() => ({ session, key: KEY })) });
+            return checkSessionCalls({ calls, space, digest, signature, wallet: TO, sessions: OWNER.address, chainId: 1n, timestamp: 1n, state: memorySessionState() });
           };
           expect((await run(n)).ok).to.equal(true);
           const over = await run(n + 1);
@@ -183,12 +185,12 @@ describe("signSessionCalls", () => {
   it("throws LEAF_NOT_FOUND when the session is not in the configuration", () => {
     const session = explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [anyCall(TOKEN)] });
     const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }] });
-    expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], digest: ethers.ZeroHash, signers: [{ session, key: KEY }] }), "LEAF_NOT_FOUND");
+    expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], space: sessionNonceSpace(KEY.address), digest: ethers.ZeroHash, signers: [{ session, key: KEY }] }), "LEAF_NOT_FOUND");
   });
 
   it("throws SIGNER_COUNT_MISMATCH when there is not one signer per call", () => {
     const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }] });
-    expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], digest: ethers.ZeroHash, signers: [] }), "SIGNER_COUNT_MISMATCH", "signers");
+    expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], space: sessionNonceSpace(KEY.address), digest: ethers.ZeroHash, signers: [] }), "SIGNER_COUNT_MISMATCH", "signers");
   });
 
   it("throws INVALID_PRIVATE_KEY without echoing the key when the key is not a valid scalar", () => {
@@ -196,7 +198,7 @@ describe("signSessionCalls", () => {
     const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }, session.leaf] });
     const bad = `0x${"ff".repeat(32)}`;
     try {
-      signSessionCalls({ configuration, calls: [{ target: TOKEN }], digest: ethers.ZeroHash, signers: [{ session, key: bad }] });
+      signSessionCalls({ configuration, calls: [{ target: TOKEN }], space: sessionNonceSpace(KEY.address), digest: ethers.ZeroHash, signers: [{ session, key: bad }] });
       expect.fail("expected a throw");
     } catch (error) {
       expect((error as InvalidArgumentError).code).to.equal("INVALID_PRIVATE_KEY");

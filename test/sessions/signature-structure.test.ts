@@ -18,6 +18,7 @@ import {
   encodeSessionSignature,
   explicitSession,
   memorySessionState,
+  sessionNonceSpace,
   signSessionCalls,
   type SessionSignature,
   type SessionSignatureLeaf,
@@ -30,6 +31,8 @@ const [sessionKey, owner, identity] = keys(3, "structure-keys");
 const WALLET = "0x00000000000000000000000000000000000ca11e" as Hex;
 const TARGET = "0x000000000000000000000000000000000000dEaD" as Hex;
 const DIGEST = ethers.id("structure-digest") as Hex;
+/** Every batch here is signed by `sessionKey` first: its own nonce space. */
+const SPACE = sessionNonceSpace(sessionKey.address);
 const FAR = 4_000_000_000n;
 
 type Outcome = { ok: true; imageHash: string } | { ok: false; name: string; args: string[] };
@@ -47,7 +50,7 @@ describe("ArborSessions signature structure", () => {
 
   async function onChain(calls: readonly CallInput[], signature: Hex, rawData?: Hex): Promise<Outcome> {
     try {
-      const data = rawData ?? sessions.interface.encodeFunctionData("validateSessionCalls", [contractCalls(calls), DIGEST, signature]);
+      const data = rawData ?? sessions.interface.encodeFunctionData("validateSessionCalls", [contractCalls(calls), SPACE, DIGEST, signature]);
       const result = await ethers.provider.call({ to: sessionsAddress, from: WALLET, data });
       return { ok: true, imageHash: sessions.interface.decodeFunctionResult("validateSessionCalls", result)[0] };
     } catch (error) {
@@ -61,6 +64,7 @@ describe("ArborSessions signature structure", () => {
   async function offChain(calls: readonly CallInput[], signature: Hex): Promise<Outcome> {
     const result = await checkSessionCalls({
       calls,
+      space: SPACE,
       digest: DIGEST,
       signature,
       wallet: WALLET,
@@ -92,7 +96,7 @@ describe("ArborSessions signature structure", () => {
       leaves: [{ kind: "ecdsa-signer", signer: owner.address as Hex, weight: 1n }, session.leaf, identityLeaf],
     });
     const calls: CallInput[] = [{ target: TARGET }];
-    const single = decodeSessionSignature(signSessionCalls({ configuration, calls, digest: DIGEST, signers: [{ session, key: sessionKey }] }), 1);
+    const single = decodeSessionSignature(signSessionCalls({ configuration, calls, space: SPACE, digest: DIGEST, signers: [{ session, key: sessionKey }] }), 1);
     const proof = configuration.multiProof([session.leaf, identityLeaf]);
     const leaves = proof.leaves.map((leaf): SessionSignatureLeaf =>
       leaf.kind === "session-permissions"
@@ -259,8 +263,8 @@ describe("ArborSessions signature structure", () => {
       const expected = `0x${"ab".repeat(31)}00` as Hex;
       const { configuration, session } = valid([{ target: TARGET, rules: [calldataRule({ offset: 0n, operation: "equal", value: expected, mask: FULL_MASK })] }]);
       const calls: CallInput[] = [{ target: TARGET, data: `0x${"ab".repeat(31)}` }];
-      const signature = signSessionCalls({ configuration, calls, digest: DIGEST, signers: [{ session, key: sessionKey }] });
-      const encoded = ethers.getBytes(sessions.interface.encodeFunctionData("validateSessionCalls", [contractCalls(calls), DIGEST, signature]));
+      const signature = signSessionCalls({ configuration, calls, space: SPACE, digest: DIGEST, signers: [{ session, key: sessionKey }] });
+      const encoded = ethers.getBytes(sessions.interface.encodeFunctionData("validateSessionCalls", [contractCalls(calls), SPACE, DIGEST, signature]));
       // Find the 31 data bytes and dirty the padding byte right after them.
       const hex = ethers.hexlify(encoded).slice(2);
       const at = hex.indexOf("ab".repeat(31)) / 2 + 31;
