@@ -149,7 +149,9 @@ export function findAny(haystack: Buffer, needles: { label: string; bytes: Buffe
   for (let i = 0; i + 4 <= haystack.length; i++) {
     const candidates = byPrefix.get(haystack.readUInt32LE(i));
     if (!candidates) continue;
-    for (const c of candidates) if (haystack.compare(c.bytes, 0, c.bytes.length, i, i + c.bytes.length) === 0) return c.label;
+    for (const c of candidates) {
+      if (i + c.bytes.length <= haystack.length && haystack.compare(c.bytes, 0, c.bytes.length, i, i + c.bytes.length) === 0) return c.label;
+    }
   }
   return undefined;
 }

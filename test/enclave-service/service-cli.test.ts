@@ -358,6 +358,8 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       for (const [where, hay] of haystacks) expect(findAny(hay, needles), `secret found in ${where}`).to.equal(undefined);
       // The scan itself works: a secret planted in a copy of the dump is found.
       expect(findAny(Buffer.concat([Buffer.from(dumped), needles[7].bytes]), needles)).to.equal(needles[7].label);
+      // ...and a secret's first bytes at the very end of a file are not a match (nor a crash).
+      expect(findAny(Buffer.concat([Buffer.from(dumped), needles[7].bytes.subarray(0, 6)]), needles)).to.equal(undefined);
     });
   });
 });
