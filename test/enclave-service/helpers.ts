@@ -42,9 +42,21 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-export function tempDir(prefix: string): { dir: string; remove(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `arbor-${prefix}-`));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+/**
+ * A private temporary directory, created on first use (a test file that is loaded but filtered out
+ * leaves nothing behind) and removed by `remove()`.
+ */
+export function tempDir(prefix: string): { readonly dir: string; remove(): void } {
+  let dir: string | undefined;
+  return {
+    get dir() {
+      dir ??= mkdtempSync(path.join(os.tmpdir(), `arbor-${prefix}-`));
+      return dir;
+    },
+    remove: () => {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The newest login code the dev outbox holds for `to`. */

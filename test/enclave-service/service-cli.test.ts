@@ -26,7 +26,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
   let rootPem = "";
   let measurement = "";
   const data = tempDir("cli");
-  const outbox = path.join(data.dir, "outbox.jsonl");
+  let outbox = "";
 
   function client(authKey: AuthKey): IdentityClient {
     return new IdentityClient({ url, authKey, attestation: { roots: [rootPem], measurements: [measurement] } });
@@ -53,6 +53,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
 
   before(async function () {
     this.timeout(180_000);
+    outbox = path.join(data.dir, "outbox.jsonl");
     cli = spawn(process.execPath, [path.join(REPO, "bin", "arbor.js"), "enclave", "start", "--data-dir", data.dir, "--port", "0"], {
       cwd: REPO,
       stdio: ["ignore", "pipe", "pipe"],
