@@ -10,7 +10,7 @@ import { Configuration } from "../lib/configuration/configuration";
 import type { Leaf } from "../lib/configuration/leaves";
 import { hashCalls } from "../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../lib/payload/hash-config-update";
-import { ON_FAILURE_CODES } from "../lib/payload/calls";
+import { toContractCalls as contractCalls } from "../lib/payload/contract-calls";
 import type { CallInput } from "../lib/payload/types";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
@@ -24,15 +24,6 @@ export interface GasRow {
   safe?: bigint;
 }
 
-const contractCalls = (calls: CallInput[]) =>
-  calls.map((c) => ({
-    target: c.target,
-    value: c.value ?? 0n,
-    data: c.data ?? "0x",
-    gasLimit: c.gasLimit ?? 0n,
-    delegateCall: c.delegateCall ?? false,
-    onFailure: ON_FAILURE_CODES[c.onFailure ?? "revert"],
-  }));
 
 export async function runGasBench(): Promise<GasRow[]> {
   const [funder] = await ethers.getSigners();

@@ -8,7 +8,7 @@ import { Configuration } from "../lib/configuration/configuration";
 import { walletAddress } from "../lib/wallet/address";
 import { hashCalls } from "../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../lib/payload/hash-config-update";
-import { ON_FAILURE_CODES } from "../lib/payload/calls";
+import { toContractCalls as contractCalls } from "../lib/payload/contract-calls";
 import type { CallInput } from "../lib/payload/types";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
@@ -18,17 +18,6 @@ type Log = (line: string) => void;
 
 const short = (hex: string) => `${hex.slice(0, 10)}…${hex.slice(-6)}`;
 const eth = (wei: bigint) => `${ethers.formatEther(wei)} ETH`;
-
-function contractCalls(calls: CallInput[]) {
-  return calls.map((c) => ({
-    target: c.target,
-    value: c.value ?? 0n,
-    data: c.data ?? "0x",
-    gasLimit: c.gasLimit ?? 0n,
-    delegateCall: c.delegateCall ?? false,
-    onFailure: ON_FAILURE_CODES[c.onFailure ?? "revert"],
-  }));
-}
 
 export async function runCoreDemo(log: Log): Promise<void> {
   const [relayer] = await ethers.getSigners();

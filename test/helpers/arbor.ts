@@ -76,7 +76,7 @@ export async function fund(address: string, value: bigint): Promise<void> {
 import { hashCalls } from "../../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../../lib/payload/hash-config-update";
 import { hashMessage } from "../../lib/payload/hash-message";
-import { ON_FAILURE_CODES } from "../../lib/payload/calls";
+import { toContractCalls } from "../../lib/payload/contract-calls";
 import type { CallInput } from "../../lib/payload/types";
 import { signPayload, type SignPayloadOptions } from "../../lib/signature/sign-payload";
 import { ecdsaSigner } from "../../lib/signature/signers";
@@ -85,16 +85,7 @@ import type { PayloadSigner } from "../../lib/signature/signers";
 export const CHAIN_ID = 31337n;
 
 /** The calls as the contract's ABI takes them. */
-export function contractCalls(calls: readonly CallInput[]) {
-  return calls.map((c) => ({
-    target: c.target,
-    value: c.value ?? 0n,
-    data: c.data ?? "0x",
-    gasLimit: c.gasLimit ?? 0n,
-    delegateCall: c.delegateCall ?? false,
-    onFailure: ON_FAILURE_CODES[c.onFailure ?? "revert"],
-  }));
-}
+export const contractCalls = toContractCalls;
 
 export function signersOf(wallets: (EthersWallet | PayloadSigner)[]): PayloadSigner[] {
   return wallets.map((w) => (w instanceof EthersWallet ? ecdsaSigner(w.privateKey as Hex) : w));

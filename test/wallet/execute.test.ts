@@ -16,6 +16,8 @@ import { hashCalls } from "../../lib/payload/hash-calls";
 import { ecdsaSigner } from "../../lib/signature/signers";
 import { signPayload } from "../../lib/signature/sign-payload";
 import type { CallInput } from "../../lib/payload/types";
+import { PAYLOAD_TYPES } from "../../lib/payload/typed-data";
+import { DOMAIN_NAME, DOMAIN_VERSION } from "../../lib/payload/domain";
 import type { Hex } from "../../lib/hex";
 import type { Leaf } from "../../lib/configuration/leaves";
 
@@ -23,23 +25,10 @@ const RECORD = new ethers.Interface(["function record(bytes)"]).encodeFunctionDa
 
 /** EIP-712 digest of a batch built with ethers alone, for calls the library refuses to build. */
 function rawCallsDigest(wallet: string, calls: object[], nonce = 0n, space = 0n): Hex {
+  const { Call, Calls } = PAYLOAD_TYPES;
   return ethers.TypedDataEncoder.hash(
-    { name: "Arbor Wallet", version: "1", chainId: CHAIN_ID, verifyingContract: wallet },
-    {
-      Calls: [
-        { name: "calls", type: "Call[]" },
-        { name: "space", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-      ],
-      Call: [
-        { name: "target", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "data", type: "bytes" },
-        { name: "gasLimit", type: "uint256" },
-        { name: "delegateCall", type: "bool" },
-        { name: "onFailure", type: "uint8" },
-      ],
-    },
+    { name: DOMAIN_NAME, version: DOMAIN_VERSION, chainId: CHAIN_ID, verifyingContract: wallet },
+    { Calls: [...Calls], Call: [...Call] },
     { calls, space, nonce },
   ) as Hex;
 }

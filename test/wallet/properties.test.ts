@@ -6,7 +6,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Wallet as EthersWallet } from "ethers";
+import { Interface, Wallet as EthersWallet } from "ethers";
 import { address, bytes32, dedupe, flipBit, leaf as anyLeaf, NUM_RUNS } from "../lib/arbitraries";
 import { deployArbor } from "../helpers/arbor";
 import { Configuration } from "../../lib/configuration/configuration";
@@ -54,7 +54,7 @@ function messageStructHash(message: Hex): Hex {
 }
 
 /** The custom error name of a contract revert, or undefined if it did not revert with one. */
-function revertName(error: unknown, iface: ethers.Interface): string | undefined {
+function revertName(error: unknown, iface: Interface): string | undefined {
   const data = (error as { data?: string }).data;
   if (typeof data !== "string") return undefined;
   return iface.parseError(data)?.name;
