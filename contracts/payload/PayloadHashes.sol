@@ -51,26 +51,24 @@ library PayloadHashes {
         }
         for (uint256 i; i < count; ++i) {
             Call calldata c = calls[i];
-            // Read through Solidity so the ABI decoder validates offsets and cleans the values.
-            address target = c.target;
-            uint256 value = c.value;
             bytes calldata data = c.data;
-            uint256 gasLimit = c.gasLimit;
-            bool delegateCall = c.delegateCall;
-            uint8 onFailure = c.onFailure;
             bytes32 typehash = CALL_TYPEHASH;
             assembly ("memory-safe") {
+                // The fixed-width fields are hashed as the raw words the caller sent. A dirty
+                // word (an address or bool with stray bits) hashes differently from what any
+                // signer signed, and `execute` reads every field again through Solidity's ABI
+                // decoder, which reverts on dirty values: what runs is what was signed.
                 // The encoding goes after the `count` hash slots; the data is hashed at the same place first.
                 let buffer := add(hashes, shl(5, count))
                 calldatacopy(buffer, data.offset, data.length)
                 let dataHash := keccak256(buffer, data.length)
                 mstore(buffer, typehash)
-                mstore(add(buffer, 0x20), target)
-                mstore(add(buffer, 0x40), value)
+                mstore(add(buffer, 0x20), calldataload(c)) // target
+                mstore(add(buffer, 0x40), calldataload(add(c, 0x20))) // value
                 mstore(add(buffer, 0x60), dataHash)
-                mstore(add(buffer, 0x80), gasLimit)
-                mstore(add(buffer, 0xa0), delegateCall)
-                mstore(add(buffer, 0xc0), onFailure)
+                mstore(add(buffer, 0x80), calldataload(add(c, 0x60))) // gasLimit
+                mstore(add(buffer, 0xa0), calldataload(add(c, 0x80))) // delegateCall
+                mstore(add(buffer, 0xc0), calldataload(add(c, 0xa0))) // onFailure
                 mstore(add(hashes, shl(5, i)), keccak256(buffer, 0xe0))
             }
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {CalldataReader} from "../utils/CalldataReader.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ConfigurationHashes} from "../configuration/ConfigurationHashes.sol";
 import {PayloadHashes} from "../payload/PayloadHashes.sol";
@@ -32,6 +33,8 @@ import {SessionAttestation} from "./SessionAttestation.sol";
  * can never call this module (`SessionModuleCall`).
  */
 contract ArborSessions is IArborSessions {
+    using CalldataReader for bytes;
+
     /// @dev keccak256("arbor.session-call.v1"): the session key signs
     /// keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex)) for each call.
     bytes32 private constant SESSION_CALL_TAG = keccak256("arbor.session-call.v1");
@@ -123,7 +126,7 @@ contract ArborSessions is IArborSessions {
         for (uint256 i; i < calls.length; ++i) {
             _checkCall(calls[i], i, space, digest, signature, parsed);
         }
-        return ConfigurationHashes.imageHash(root, uint256(_word(signature, 1)), uint256(_word(signature, 33)));
+        return ConfigurationHashes.imageHash(root, uint256(signature.readBytes32(1)), uint256(signature.readBytes32(33)));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -183,10 +186,10 @@ contract ArborSessions is IArborSessions {
     /// @dev Walks the signature once, before any signature is recovered (ENCODING.md, step 1).
     function _parse(uint256 callsLength, bytes calldata signature) private pure returns (Parsed memory parsed) {
         _need(signature, HEADER_LENGTH);
-        uint8 flags = _byte(signature, 0);
+        uint8 flags = signature.readUint8(0);
         if (flags != WalletSignature.FLAG_SESSION) revert WalletSignature.UnsupportedSignatureFlags(flags);
         if (callsLength == 0) revert SessionBatchEmpty();
-        uint256 leafCount = _byte(signature, 65);
+        uint256 leafCount = signature.readUint8(65);
         if (leafCount == 0) revert EmptySessionSignature();
 
         uint256 cursor = HEADER_LENGTH;
@@ -201,7 +204,7 @@ contract ArborSessions is IArborSessions {
         }
 
         _need(signature, cursor + 1);
-        uint256 attestationCount = _byte(signature, cursor);
+        uint256 attestationCount = signature.readUint8(cursor);
         ++cursor;
         parsed.attestations = new AttestationEntry[](attestationCount);
         for (uint256 a; a < attestationCount; ++a) {
@@ -209,7 +212,7 @@ contract ArborSessions is IArborSessions {
         }
 
         _need(signature, cursor + 1);
-        uint256 callCount = _byte(signature, cursor);
+        uint256 callCount = signature.readUint8(cursor);
         ++cursor;
         if (callCount != callsLength) revert SessionCallCountMismatch(callCount, callsLength);
         parsed.auths = new uint256[](callCount);
@@ -220,13 +223,13 @@ contract ArborSessions is IArborSessions {
 
         parsed.proofStart = cursor;
         _need(signature, cursor + 1);
-        uint256 proofLength = _byte(signature, cursor);
+        uint256 proofLength = signature.readUint8(cursor);
         uint256 flagsStart = cursor + 1 + proofLength * 32;
         // leafCount >= 1, so the flag count cannot underflow.
         uint256 end = flagsStart + leafCount + proofLength - 1;
         _need(signature, end);
         for (uint256 j; j < end - flagsStart; ++j) {
-            uint8 value = _byte(signature, flagsStart + j);
+            uint8 value = signature.readUint8(flagsStart + j);
             if (value > 1) revert WalletSignature.InvalidProofFlag(j, value);
         }
         if (end != signature.length) revert WalletSignature.SignatureTrailingBytes(end, signature.length);
@@ -239,15 +242,15 @@ contract ArborSessions is IArborSessions {
         returns (Leaf memory leaf, uint256 next)
     {
         _need(signature, cursor + 1);
-        leaf.kind = _byte(signature, cursor);
+        leaf.kind = signature.readUint8(cursor);
         ++cursor;
         if (leaf.kind == LEAF_SESSION_PERMISSIONS) {
             _need(signature, cursor + SESSION_LEAF_HEAD);
-            leaf.signer = _address(signature, cursor);
-            leaf.chainId = uint256(_word(signature, cursor + 20));
-            leaf.valueLimit = uint256(_word(signature, cursor + 52));
-            leaf.deadline = uint256(_word(signature, cursor + 84));
-            uint256 length = _uint24(signature, cursor + 116);
+            leaf.signer = signature.readAddress(cursor);
+            leaf.chainId = uint256(signature.readBytes32(cursor + 20));
+            leaf.valueLimit = uint256(signature.readBytes32(cursor + 52));
+            leaf.deadline = uint256(signature.readBytes32(cursor + 84));
+            uint256 length = signature.readUint24(cursor + 116);
             leaf.permissionsStart = cursor + SESSION_LEAF_HEAD;
             next = leaf.permissionsStart + length;
             _need(signature, next);
@@ -258,7 +261,7 @@ contract ArborSessions is IArborSessions {
         } else if (leaf.kind == LEAF_IDENTITY_SIGNER) {
             next = cursor + 20;
             _need(signature, next);
-            leaf.signer = _address(signature, cursor);
+            leaf.signer = signature.readAddress(cursor);
             leaf.hash = ConfigurationHashes.identitySignerLeaf(leaf.signer);
         } else {
             revert UnknownSessionLeaf(index, leaf.kind);
@@ -327,19 +330,19 @@ contract ArborSessions is IArborSessions {
         returns (AttestationEntry memory entry, uint256 next)
     {
         _need(signature, cursor + ATTESTATION_HEAD);
-        entry.leafIndex = _byte(signature, cursor);
+        entry.leafIndex = signature.readUint8(cursor);
         if (entry.leafIndex >= leaves.length || leaves[entry.leafIndex].kind != LEAF_IDENTITY_SIGNER) {
             revert NotAnIdentityLeaf(index, entry.leafIndex);
         }
         SessionAttestation.Attestation memory a = entry.attestation;
-        a.approvedSigner = _address(signature, cursor + 1);
-        a.identityType = bytes4(_word(signature, cursor + 21));
-        a.issuerHash = _word(signature, cursor + 25);
-        a.audienceHash = _word(signature, cursor + 57);
-        a.issuedAt = uint64(uint256(_word(signature, cursor + 89)) >> 192);
-        a.expiresAt = uint64(uint256(_word(signature, cursor + 97)) >> 192);
+        a.approvedSigner = signature.readAddress(cursor + 1);
+        a.identityType = bytes4(signature.readBytes32(cursor + 21));
+        a.issuerHash = signature.readBytes32(cursor + 25);
+        a.audienceHash = signature.readBytes32(cursor + 57);
+        a.issuedAt = uint64(uint256(signature.readBytes32(cursor + 89)) >> 192);
+        a.expiresAt = uint64(uint256(signature.readBytes32(cursor + 97)) >> 192);
         uint256 dataStart = cursor + ATTESTATION_HEAD;
-        entry.signatureStart = dataStart + _uint24(signature, cursor + 105);
+        entry.signatureStart = dataStart + signature.readUint24(cursor + 105);
         next = entry.signatureStart + ECDSA_LENGTH;
         _need(signature, next);
         a.applicationData = signature[dataStart:entry.signatureStart];
@@ -352,15 +355,15 @@ contract ArborSessions is IArborSessions {
         returns (uint256 next)
     {
         _need(signature, cursor + 1);
-        uint8 kind = _byte(signature, cursor);
+        uint8 kind = signature.readUint8(cursor);
         if (kind == AUTH_EXPLICIT) {
             next = cursor + EXPLICIT_AUTH_HEAD + ECDSA_LENGTH;
             _need(signature, next);
-            uint256 leafIndex = _byte(signature, cursor + 1);
+            uint256 leafIndex = signature.readUint8(cursor + 1);
             if (leafIndex >= parsed.leaves.length || parsed.leaves[leafIndex].kind != LEAF_SESSION_PERMISSIONS) {
                 revert NotASessionLeaf(index, leafIndex);
             }
-            uint256 permissionIndex = _byte(signature, cursor + 2);
+            uint256 permissionIndex = signature.readUint8(cursor + 2);
             uint256 permissionCount = parsed.leaves[leafIndex].permissionCount;
             if (permissionIndex >= permissionCount) {
                 revert SessionPermissionIndexOutOfRange(index, permissionIndex, permissionCount);
@@ -368,7 +371,7 @@ contract ArborSessions is IArborSessions {
         } else if (kind == AUTH_ATTESTED) {
             next = cursor + ATTESTED_AUTH_HEAD + ECDSA_LENGTH;
             _need(signature, next);
-            uint256 attestationIndex = _byte(signature, cursor + 1);
+            uint256 attestationIndex = signature.readUint8(cursor + 1);
             if (attestationIndex >= parsed.attestations.length) {
                 revert AttestationIndexOutOfRange(index, attestationIndex, parsed.attestations.length);
             }
@@ -430,10 +433,10 @@ contract ArborSessions is IArborSessions {
         if (target == address(this)) revert SessionModuleCall(index);
 
         uint256 auth = parsed.auths[index];
-        bool explicit = _byte(signature, auth) == AUTH_EXPLICIT;
+        bool explicit = signature.readUint8(auth) == AUTH_EXPLICIT;
         address expected = explicit
-            ? parsed.leaves[_byte(signature, auth + 1)].signer
-            : parsed.attestations[_byte(signature, auth + 1)].attestation.approvedSigner;
+            ? parsed.leaves[signature.readUint8(auth + 1)].signer
+            : parsed.attestations[signature.readUint8(auth + 1)].attestation.approvedSigner;
         (address recovered, ECDSA.RecoverError error,) = _recover(
             sessionCallHash(digest, index), signature, auth + (explicit ? EXPLICIT_AUTH_HEAD : ATTESTED_AUTH_HEAD)
         );
@@ -447,10 +450,10 @@ contract ArborSessions is IArborSessions {
 
         if (explicit) {
             _checkExplicitCall(
-                call, index, parsed.leaves[_byte(signature, auth + 1)], _byte(signature, auth + 2), signature
+                call, index, parsed.leaves[signature.readUint8(auth + 1)], signature.readUint8(auth + 2), signature
             );
         } else {
-            _checkAttestedCall(call, index, parsed.attestations[_byte(signature, auth + 1)].attestation);
+            _checkAttestedCall(call, index, parsed.attestations[signature.readUint8(auth + 1)].attestation);
         }
     }
 
@@ -467,7 +470,7 @@ contract ArborSessions is IArborSessions {
         mapping(address => bool) storage blocked = _blocklists[msg.sender].blocked;
         if (blocked[key]) revert SessionKeyBlocked(index, key);
         if (!explicit) {
-            address identitySigner = parsed.leaves[parsed.attestations[_byte(signature, auth + 1)].leafIndex].signer;
+            address identitySigner = parsed.leaves[parsed.attestations[signature.readUint8(auth + 1)].leafIndex].signer;
             if (blocked[identitySigner]) revert IdentitySignerBlocked(index, identitySigner);
         }
         if (blocked[target]) revert SessionTargetBlocked(index, target);
@@ -488,8 +491,8 @@ contract ArborSessions is IArborSessions {
 
         // The permission starts where its head offset says (checked canonical in _checkPermissions).
         uint256 base = leaf.permissionsStart + 64
-            + uint256(_word(signature, leaf.permissionsStart + 64 + permissionIndex * 32));
-        address permitted = _address(signature, base + 12);
+            + uint256(signature.readBytes32(leaf.permissionsStart + 64 + permissionIndex * 32));
+        address permitted = signature.readAddress(base + 12);
         if (call.target != permitted) revert SessionTargetNotPermitted(index, call.target, permitted);
 
         uint256 value = call.value;
@@ -503,7 +506,7 @@ contract ArborSessions is IArborSessions {
             _valueUsed[msg.sender][leaf.hash] = used + value;
         }
 
-        uint256 ruleCount = uint256(_word(signature, base + 64));
+        uint256 ruleCount = uint256(signature.readBytes32(base + 64));
         for (uint256 r; r < ruleCount; ++r) {
             _checkRule(call.data, index, leaf.hash, permissionIndex, r, signature, base + PERMISSION_HEAD + r * RULE_LENGTH);
         }
@@ -520,10 +523,10 @@ contract ArborSessions is IArborSessions {
         bytes calldata signature,
         uint256 at
     ) private {
-        uint256 operation = uint256(_word(signature, at));
-        bytes32 word = _dataWord(data, uint256(_word(signature, at + 64))) & _word(signature, at + 96);
-        bytes32 value = _word(signature, at + 128);
-        if (_word(signature, at + 32) == 0) {
+        uint256 operation = uint256(signature.readBytes32(at));
+        bytes32 word = _dataWord(data, uint256(signature.readBytes32(at + 64))) & signature.readBytes32(at + 96);
+        bytes32 value = signature.readBytes32(at + 128);
+        if (signature.readBytes32(at + 32) == 0) {
             if (!_compare(operation, word, value)) {
                 revert SessionRuleFailed(callIndex, permissionIndex, ruleIndex, word, value);
             }
@@ -602,7 +605,7 @@ contract ArborSessions is IArborSessions {
         pure
         returns (address, ECDSA.RecoverError, bytes32)
     {
-        return ECDSA.tryRecover(hash, _byte(signature, at + 64), _word(signature, at), _word(signature, at + 32));
+        return ECDSA.tryRecover(hash, signature.readUint8(at + 64), signature.readBytes32(at), signature.readBytes32(at + 32));
     }
 
     /// @dev keccak256 of `length` bytes at `start`, hashed at the free memory pointer without moving it.
@@ -623,32 +626,5 @@ contract ArborSessions is IArborSessions {
 
     function _need(bytes calldata signature, uint256 end) private pure {
         if (end > signature.length) revert WalletSignature.SignatureTruncated(end, signature.length);
-    }
-
-    // The readers below load from calldata without bounds checks: every caller reads only bytes
-    // that _parse (or the _need just before) proved lie inside the signature.
-
-    function _byte(bytes calldata signature, uint256 at) private pure returns (uint8 value) {
-        assembly ("memory-safe") {
-            value := byte(0, calldataload(add(signature.offset, at)))
-        }
-    }
-
-    function _uint24(bytes calldata signature, uint256 at) private pure returns (uint256 value) {
-        assembly ("memory-safe") {
-            value := shr(232, calldataload(add(signature.offset, at)))
-        }
-    }
-
-    function _address(bytes calldata signature, uint256 at) private pure returns (address value) {
-        assembly ("memory-safe") {
-            value := shr(96, calldataload(add(signature.offset, at)))
-        }
-    }
-
-    function _word(bytes calldata signature, uint256 at) private pure returns (bytes32 value) {
-        assembly ("memory-safe") {
-            value := calldataload(add(signature.offset, at))
-        }
     }
 }

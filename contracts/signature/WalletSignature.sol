@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {CalldataReader} from "../utils/CalldataReader.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -16,6 +17,8 @@ import {PayloadHashes} from "../payload/PayloadHashes.sol";
  * @dev Runs in the wallet's context (internal functions): `address(this)` is the wallet.
  */
 library WalletSignature {
+    using CalldataReader for bytes;
+
     /// @notice Thrown when a field would end at byte `needed` of a `length`-byte signature.
     error SignatureTruncated(uint256 needed, uint256 length);
     /// @notice Thrown when bytes follow the last proof flag.
@@ -108,8 +111,8 @@ library WalletSignature {
         bytes32 root = processPackedMultiProof(proofAt, leaves);
 
         result.weight = weight;
-        result.threshold = uint256(_word(signature, 1));
-        result.checkpoint = uint256(_word(signature, 33));
+        result.threshold = uint256(signature.readBytes32(1));
+        result.checkpoint = uint256(signature.readBytes32(33));
         result.digest = digest;
         if (!preapproved && weight < result.threshold) revert ThresholdNotMet(weight, result.threshold);
         result.imageHash = ConfigurationHashes.imageHash(root, result.threshold, result.checkpoint);
@@ -123,11 +126,11 @@ library WalletSignature {
     {
         uint256 length = signature.length;
         if (length < HEADER_LENGTH) revert SignatureTruncated(HEADER_LENGTH, length);
-        uint8 flags = _byte(signature, 0);
+        uint8 flags = signature.readUint8(0);
         if (flags & ~FLAG_CHAIN_ID_ZERO != 0) revert UnsupportedSignatureFlags(flags);
         chainIdZero = flags & FLAG_CHAIN_ID_ZERO != 0;
         if (chainIdZero && !allowChainIdZero) revert ChainIdZeroNotAllowed();
-        partCount = _byte(signature, 65);
+        partCount = signature.readUint8(65);
         if (partCount == 0) revert EmptySignature();
 
         uint256 failure;
@@ -289,31 +292,19 @@ library WalletSignature {
         view
         returns (uint256 next, address signer, uint256 weight, bytes32 leaf)
     {
-        uint8 kind = _byte(signature, cursor);
+        uint8 kind = signature.readUint8(cursor);
         unchecked {
             // _checkStructure proved every part lies inside the signature: no offset below can
             // pass its length, let alone 2^256.
             ++cursor;
             if (kind == PART_ECDSA || kind == PART_ECDSA_COMPACT) {
-                weight = uint256(_word(signature, cursor));
-                ECDSA.RecoverError error;
-                if (kind == PART_ECDSA) {
-                    (signer, error,) = ECDSA.tryRecover(
-                        digest, _byte(signature, cursor + 96), _word(signature, cursor + 32), _word(signature, cursor + 64)
-                    );
-                    next = cursor + ECDSA_BODY;
-                } else {
-                    (signer, error,) =
-                        ECDSA.tryRecover(digest, _word(signature, cursor + 32), _word(signature, cursor + 64));
-                    next = cursor + ECDSA_COMPACT_BODY;
-                }
-                if (error != ECDSA.RecoverError.NoError) revert InvalidECDSASignature(index);
+                (signer, weight, next) = _recoverEcdsa(signature, digest, cursor, kind == PART_ECDSA_COMPACT, index);
                 leaf = ConfigurationHashes.ecdsaSignerLeaf(signer, weight);
             } else if (kind == PART_ERC1271) {
-                signer = _address(signature, cursor);
-                weight = uint256(_word(signature, cursor + 20));
+                signer = signature.readAddress(cursor);
+                weight = uint256(signature.readBytes32(cursor + 20));
                 uint256 start = cursor + ERC1271_HEAD;
-                next = start + _uint24(signature, cursor + 52);
+                next = start + signature.readUint24(cursor + 52);
                 if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature[start:next])) {
                     revert InvalidERC1271Signature(index, signer);
                 }
@@ -324,6 +315,29 @@ library WalletSignature {
                 next = cursor;
             }
         }
+    }
+
+    /// @dev Recovers an ECDSA part's signer; the body (weight, r, then s and v or yParityAndS) starts at `cursor`.
+    function _recoverEcdsa(bytes calldata signature, bytes32 digest, uint256 cursor, bool compact, uint256 index)
+        private
+        pure
+        returns (address signer, uint256 weight, uint256 next)
+    {
+        ECDSA.RecoverError error;
+        unchecked {
+            // _checkStructure proved the whole body lies inside the signature.
+            weight = uint256(signature.readBytes32(cursor));
+            bytes32 r = signature.readBytes32(cursor + 32);
+            bytes32 sOrVs = signature.readBytes32(cursor + 64);
+            if (compact) {
+                (signer, error,) = ECDSA.tryRecover(digest, r, sOrVs);
+                next = cursor + ECDSA_COMPACT_BODY;
+            } else {
+                (signer, error,) = ECDSA.tryRecover(digest, signature.readUint8(cursor + 96), r, sOrVs);
+                next = cursor + ECDSA_BODY;
+            }
+        }
+        if (error != ECDSA.RecoverError.NoError) revert InvalidECDSASignature(index);
     }
 
     /**
@@ -418,32 +432,5 @@ library WalletSignature {
             if iszero(eq(proofPtr, proofEnd)) { malformed := 1 }
         }
         if (malformed) revert MerkleProof.MerkleProofInvalidMultiproof();
-    }
-
-    // The readers below load from calldata without bounds checks: every caller reads only bytes
-    // that _checkStructure proved lie inside the signature.
-
-    function _byte(bytes calldata signature, uint256 at) private pure returns (uint8 value) {
-        assembly ("memory-safe") {
-            value := byte(0, calldataload(add(signature.offset, at)))
-        }
-    }
-
-    function _uint24(bytes calldata signature, uint256 at) private pure returns (uint256 value) {
-        assembly ("memory-safe") {
-            value := shr(232, calldataload(add(signature.offset, at)))
-        }
-    }
-
-    function _address(bytes calldata signature, uint256 at) private pure returns (address value) {
-        assembly ("memory-safe") {
-            value := shr(96, calldataload(add(signature.offset, at)))
-        }
-    }
-
-    function _word(bytes calldata signature, uint256 at) private pure returns (bytes32 value) {
-        assembly ("memory-safe") {
-            value := calldataload(add(signature.offset, at))
-        }
     }
 }
