@@ -1,18 +1,25 @@
 /**
- * The Merkle core: a complete binary tree over leaf hashes sorted ascending, laid out in one flat
- * array exactly as lib/configuration/ENCODING.md ("The tree") and OpenZeppelin's
- * `SimpleMerkleTree` do, with sorted-pair keccak inner nodes. Proofs and multiproofs are the ones
- * OpenZeppelin `MerkleProof` verifies.
+ * The Merkle core, as lib/configuration/ENCODING.md ("The tree") specifies: the n leaf hashes
+ * sorted ascending, padded with zero words up to m = the next power of two (the zeros sort first),
+ * and laid out as OpenZeppelin's `SimpleMerkleTree` lays out those m leaves, with sorted-pair
+ * keccak inner nodes. m being a power of two, the tree is perfect, which is the one layout that
+ * OpenZeppelin's merkle-tree, merkletreejs's default mode and `MerkleProof` all share.
  *
  * Pure functions over a {@link MerkleTree} value; `Configuration` is the friendly layer on top.
- * Node i lives at bytes [32i, 32i + 32) of `nodes`; the leaf at sorted position k (0 = smallest
- * hash) is node `2n - 2 - k`, so ascending leaf positions are descending node indices.
+ * Node i lives at bytes [32i, 32i + 32) of `nodes` (2m - 1 words); the padded leaf at sorted
+ * position p is node `2m - 2 - p`, so the real leaf at sorted position k (0 = smallest real hash)
+ * is node `m + n - 2 - k` and the zero leaves are nodes `m + n - 1 .. 2m - 2`. Indices in this
+ * API are always positions among the n real leaves: a padding leaf is never proved.
  */
 import { InvalidArgumentError, MultiProofError } from "../errors";
 import { bytesToHex, compareWords, normalizeBytes32, writeHex, type Hex } from "../hex";
 import { hashPairInto } from "../keccak";
+import { zeroSubtreeRoots } from "./zero-subtrees";
 
-/** A built tree. `nodes` holds 2n - 1 words of 32 bytes; treat it as read-only unless you own it. */
+/**
+ * A built tree. `nodes` holds 2m - 1 words of 32 bytes, m = {@link paddedLeafCount}(leafCount),
+ * padding included; `leafCount` counts the real leaves only. Treat it as read-only unless you own it.
+ */
 export interface MerkleTree {
   readonly nodes: Uint8Array;
   readonly leafCount: number;
@@ -33,6 +40,8 @@ export type LeafHashesInput = readonly (Hex | string | Uint8Array)[] | Uint8Arra
 const PACKED_INDEX_BITS = 21;
 const PACKED_INDEX_LIMIT = 1 << PACKED_INDEX_BITS;
 const BYTES32_HEX = /^0x[0-9a-fA-F]{64}$/;
+// The padded tree's 2m - 1 words must fit one typed array (at most 2^32 bytes in Node 20): m <= 2^26.
+const MAX_LEAVES = 2 ** 26;
 
 function flattenLeaves(leaves: LeafHashesInput): Uint8Array {
   if (leaves instanceof Uint8Array) {
@@ -94,24 +103,80 @@ function sortedOrder(flat: Uint8Array, n: number): Uint32Array {
 }
 
 /**
- * Builds the tree: sorts the leaf hashes ascending, places them, hashes the inner nodes.
- * Equal leaf hashes are allowed here (as in OpenZeppelin); `Configuration` forbids them.
+ * Number of leaves a tree over `leafCount` real leaves is built on: the smallest power of two at
+ * least `leafCount` (1 for one leaf). The difference is made up with zero leaves.
  *
  * @example
- * const tree = makeTree([leafA, leafB, leafC]);
+ * paddedLeafCount(5) // 8
+ */
+export function paddedLeafCount(leafCount: number): number {
+  if (!Number.isInteger(leafCount) || leafCount < 1 || leafCount > MAX_LEAVES) {
+    throw new InvalidArgumentError("INVALID_LEAF_COUNT", "leafCount", `expected an integer in [1, ${MAX_LEAVES}]`, {
+      details: { leafCount },
+    });
+  }
+  let m = 1;
+  while (m < leafCount) m *= 2;
+  return m;
+}
+
+function isZeroWord(bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < 32; i++) if (bytes[offset + i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Builds the tree: sorts the leaf hashes ascending, pads with zero leaves up to a power of two,
+ * places them, hashes the inner nodes. Equal leaf hashes are allowed here (as in OpenZeppelin);
+ * `Configuration` forbids them. A zero leaf hash is refused (`ZERO_LEAF`): it could not be told
+ * apart from padding, and no keccak256 output is zero in practice.
+ *
+ * @example
+ * const tree = makeTree([leafA, leafB, leafC]); // built over [0x00…00, a, b, c] (sorted)
  * treeRoot(tree) // 0x...
  */
 export function makeTree(leaves: LeafHashesInput): MerkleTree {
   const flat = flattenLeaves(leaves);
   const n = flat.length / 32;
-  const nodes = new Uint8Array((2 * n - 1) * 32);
+  if (n > MAX_LEAVES) {
+    throw new InvalidArgumentError("TOO_MANY_LEAVES", "leaves", `at most ${MAX_LEAVES} leaves fit one tree`, { details: { leafCount: n } });
+  }
+  const m = paddedLeafCount(n);
+  const nodes = new Uint8Array((2 * m - 1) * 32);
   const order = sortedOrder(flat, n);
+  if (isZeroWord(flat, order[0] * 32)) {
+    throw new InvalidArgumentError("ZERO_LEAF", `leaves[${order[0]}]`, "a leaf hash must not be zero (zero words pad the tree)", {
+      details: { index: order[0] },
+    });
+  }
+  // Real leaves fill nodes m - 1 .. m + n - 2 (largest first); the zero leaves after them need
+  // no writing: the array starts zeroed.
   for (let k = 0; k < n; k++) {
     const src = order[k] * 32;
-    nodes.set(flat.subarray(src, src + 32), (2 * n - 2 - k) * 32);
+    nodes.set(flat.subarray(src, src + 32), (m + n - 2 - k) * 32);
   }
-  for (let i = n - 2; i >= 0; i--) hashPairInto(nodes, (2 * i + 1) * 32, nodes, (2 * i + 2) * 32, nodes, i * 32);
+  hashLevels(nodes, n, m);
   return { nodes, leafCount: n };
+}
+
+/**
+ * Hashes every inner node, one level at a time from the leaves up. At the level whose subtrees
+ * hold `span` leaves, node j of the level (j = 0 leftmost) covers padded leaves j·span ..
+ * (j+1)·span - 1 counted from node m - 1, so the first ceil(n / span) nodes hold a real leaf and
+ * the rest cover zero leaves only: their value is the constant Z(height), copied, not hashed.
+ * The zero work is therefore about one copy per padding leaf, against n - 1 + log2(m) hashes.
+ */
+function hashLevels(nodes: Uint8Array, n: number, m: number): void {
+  let height = 0;
+  while (1 << height < m) height++;
+  const zeros = zeroSubtreeRoots(height);
+  for (let level = height - 1, span = 2; level >= 0; level--, span *= 2) {
+    const first = 2 ** level - 1;
+    const live = Math.ceil(n / span);
+    const zero = zeros.subarray((height - level) * 32, (height - level) * 32 + 32);
+    for (let i = first + 2 ** level - 1; i >= first + live; i--) nodes.set(zero, i * 32);
+    for (let i = first + live - 1; i >= first; i--) hashPairInto(nodes, (2 * i + 1) * 32, nodes, (2 * i + 2) * 32, nodes, i * 32);
+  }
 }
 
 /**
@@ -124,14 +189,19 @@ export function treeRoot(tree: MerkleTree): Hex {
   return bytesToHex(tree.nodes, 0, 32);
 }
 
-/** Node index of the leaf at sorted position `leafIndex`. */
+/** Node index of the real leaf at sorted position 0 (the smallest real leaf). */
+function firstLeafNode(tree: MerkleTree): number {
+  return paddedLeafCount(tree.leafCount) + tree.leafCount - 2;
+}
+
+/** Node index of the real leaf at sorted position `leafIndex`. */
 function nodeIndexOfLeaf(tree: MerkleTree, leafIndex: number, field = "leafIndex"): number {
   if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= tree.leafCount) {
     throw new InvalidArgumentError("LEAF_INDEX_OUT_OF_RANGE", field, `expected an integer in [0, ${tree.leafCount - 1}]`, {
       details: { leafIndex, leafCount: tree.leafCount },
     });
   }
-  return 2 * tree.leafCount - 2 - leafIndex;
+  return firstLeafNode(tree) - leafIndex;
 }
 
 /**
@@ -145,15 +215,30 @@ export function treeLeaf(tree: MerkleTree, leafIndex: number): Hex {
 }
 
 /**
- * All leaf hashes in ascending order.
+ * All real leaf hashes in ascending order (no padding).
  *
  * @example
  * treeLeaves(makeTree([b, a])) // [a, b] when a < b
  */
 export function treeLeaves(tree: MerkleTree): Hex[] {
   const out: Hex[] = [];
-  for (let k = 0; k < tree.leafCount; k++) out.push(bytesToHex(tree.nodes, (2 * tree.leafCount - 2 - k) * 32, 32));
+  const first = firstLeafNode(tree);
+  for (let k = 0; k < tree.leafCount; k++) out.push(bytesToHex(tree.nodes, (first - k) * 32, 32));
   return out;
+}
+
+/**
+ * The m leaves the tree is built over, ascending: m - n zero words, then the real leaves. Hand
+ * these to another library to get the same root and proofs (`SimpleMerkleTree.of(padded)`, or
+ * merkletreejs with `{ sortPairs: true, sortLeaves: true }`).
+ *
+ * @example
+ * treePaddedLeaves(makeTree([a, b, c])) // [0x00…00, a, b, c] when a < b < c
+ */
+export function treePaddedLeaves(tree: MerkleTree): Hex[] {
+  const zero = `0x${"00".repeat(32)}` as Hex;
+  const padding = paddedLeafCount(tree.leafCount) - tree.leafCount;
+  return [...Array.from({ length: padding }, () => zero), ...treeLeaves(tree)];
 }
 
 /**
@@ -165,12 +250,12 @@ export function treeLeaves(tree: MerkleTree): Hex[] {
 export function findLeaf(tree: MerkleTree, leaf: Hex | string): number {
   const key = new Uint8Array(32);
   writeHex(key, 0, normalizeBytes32(leaf, "leaf"));
-  const n = tree.leafCount;
+  const first = firstLeafNode(tree);
   let lo = 0;
-  let hi = n - 1;
+  let hi = tree.leafCount - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const c = compareWords(tree.nodes, (2 * n - 2 - mid) * 32, key, 0);
+    const c = compareWords(tree.nodes, (first - mid) * 32, key, 0);
     if (c === 0) return mid;
     if (c < 0) lo = mid + 1;
     else hi = mid - 1;
@@ -212,7 +297,7 @@ export function getMultiProof(tree: MerkleTree, leafIndices: readonly number[]):
   nodeIndices.sort((a, b) => b - a);
   for (let j = 1; j < nodeIndices.length; j++) {
     if (nodeIndices[j] === nodeIndices[j - 1]) {
-      const leafIndex = 2 * tree.leafCount - 2 - nodeIndices[j];
+      const leafIndex = firstLeafNode(tree) - nodeIndices[j];
       throw new InvalidArgumentError("DUPLICATE_LEAF_INDEX", "leafIndices", `leaf index ${leafIndex} is requested twice`, {
         details: { leafIndex },
       });
@@ -348,7 +433,9 @@ export function verifyMultiProof(root: Hex | string, multiProof: MultiProof): bo
  * Replaces the leaf at sorted position `leafIndex` with `newLeaf`, mutating `tree.nodes`, and
  * returns the new leaf's sorted position. The leaves between the old and the new position shift
  * by one slot; only the ancestors of the moved slots are rehashed, so a leaf that keeps its
- * position costs one path (about log2(n) hashes) and a move costs about twice the distance moved.
+ * position costs one path (log2(m) hashes) and a move costs about the distance moved plus one
+ * path. Throws `InvalidArgumentError` (and changes nothing) for a bad index, a malformed or a
+ * zero `newLeaf`.
  *
  * Use {@link replaceLeaf} unless you own the tree and need the speed.
  *
@@ -361,10 +448,12 @@ export function replaceLeafInPlace(tree: MerkleTree, leafIndex: number, newLeaf:
   const oldNode = nodeIndexOfLeaf(tree, leafIndex);
   const word = newLeaf instanceof Uint8Array ? newLeaf : wordsOf([newLeaf], "newLeaf");
   if (word.length !== 32) throw new InvalidArgumentError("INVALID_BYTES32", "newLeaf", "expected 32 bytes");
+  if (isZeroWord(word, 0)) throw new InvalidArgumentError("ZERO_LEAF", "newLeaf", "a leaf hash must not be zero (zero words pad the tree)");
 
   // New sorted position: the leaves other than the replaced one stay in order, so count how many
   // of them are smaller, by binary search over positions with the old slot skipped.
-  const leafAt = (k: number): number => (2 * n - 2 - (k < leafIndex ? k : k + 1)) * 32;
+  const first = firstLeafNode(tree);
+  const leafAt = (k: number): number => (first - (k < leafIndex ? k : k + 1)) * 32;
   let lo = 0;
   let hi = n - 1;
   while (lo < hi) {
@@ -373,21 +462,22 @@ export function replaceLeafInPlace(tree: MerkleTree, leafIndex: number, newLeaf:
     else hi = mid;
   }
   const newIndex = lo;
-  const newNode = 2 * n - 2 - newIndex;
+  const newNode = first - newIndex;
 
-  // Shift the leaves between the two slots by one node, then write the new leaf.
+  // Shift the leaves between the two slots by one node, then write the new leaf. Real leaves
+  // stay inside nodes m - 1 .. m + n - 2; the padding never moves.
   if (newNode < oldNode) nodes.copyWithin((newNode + 1) * 32, newNode * 32, oldNode * 32);
   else if (newNode > oldNode) nodes.copyWithin(oldNode * 32, (oldNode + 1) * 32, (newNode + 1) * 32);
   nodes.set(word, newNode * 32);
 
-  // Rehash the ancestors of the dirty slots [a, b] level by level. The parents of a contiguous
-  // range form a contiguous range. A node's last rehash comes one level after its dirty
-  // children's last rehash, so it always sees their final values (leaves sit at two depths in a
-  // complete tree, hence the possible overlap between levels).
+  // Rehash the ancestors of the dirty slots [a, b] level by level. Every leaf sits at the same
+  // depth (the tree is perfect) and the parents of a contiguous range form a contiguous range, so
+  // each level's range is rehashed once, after its children. None of these ancestors covers only
+  // padding, so the zero-subtree constants stay untouched.
   let a = Math.min(oldNode, newNode);
   let b = Math.max(oldNode, newNode);
   while (b > 0) {
-    a = a > 0 ? (a - 1) >> 1 : 0;
+    a = (a - 1) >> 1;
     b = (b - 1) >> 1;
     for (let p = b; p >= a; p--) hashPairInto(nodes, (2 * p + 1) * 32, nodes, (2 * p + 2) * 32, nodes, p * 32);
   }

@@ -1,14 +1,21 @@
 /**
- * Interop: from the same leaf hashes, OpenZeppelin's @openzeppelin/merkle-tree and merkletreejs
- * against our tree core, and OpenZeppelin's Solidity MerkleProof (on a Hardhat chain) against our
- * processProof / processMultiProof, including how malformed multiproofs fail.
+ * Interop: from the same leaf hashes, padded as lib/configuration/ENCODING.md ("The tree") says,
+ * OpenZeppelin's @openzeppelin/merkle-tree and merkletreejs against our tree core, and
+ * OpenZeppelin's Solidity MerkleProof (on a Hardhat chain) against our processProof /
+ * processMultiProof, including how malformed multiproofs fail.
  *
- * merkletreejs 0.6.0 findings (see lib/configuration/ENCODING.md, "Interop notes"):
- * - with { sortPairs, sortLeaves, complete } it agrees with us (root, proofs, multiproofs asked
- *   for by leaf value) only when the leaf count is a power of two;
- * - with the leaves passed in OpenZeppelin's left-to-right order and sortLeaves off, the root
- *   always agrees, but its getProof is wrong for leaves that `complete` carries up a level (the
- *   proof does not even verify against its own root), and its multiproofs differ.
+ * The padding is written out here from the spec (sort, then zero words up to a power of two), not
+ * taken from the library, so a library that padded wrongly would fail these tests.
+ *
+ * merkletreejs 0.6.0 findings (see ENCODING.md, "Interop notes"):
+ * - over the padded leaves, its default layout ({ sortPairs, sortLeaves }) gives our root and
+ *   every real leaf's proof; multiproofs asked for by leaf VALUE (getMultiProof(leaves) then
+ *   getProofFlags(leaves, proof)) are ours exactly; `complete: true` changes nothing (m is a
+ *   power of two);
+ * - multiproofs asked for by INDEX are another format (generalized indices, for its own
+ *   verifyMultiProof), and its isUnevenTree() tests whether the depth, not the leaf count, is a
+ *   power of two, so for 8, 32, 64, 128 … leaves they fail even its own verifyMultiProof;
+ * - without the padding its default layout promotes odd nodes and the root differs from ours.
  */
 import { expect } from "chai";
 import hre from "hardhat";
@@ -17,11 +24,12 @@ import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import { MerkleTree } from "merkletreejs";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { id, type BaseContract } from "ethers";
-import { getMultiProof, getProof, makeTree, processMultiProof, processProof, treeLeaf, treeRoot, type MultiProof } from "../../../lib/configuration/tree";
+import { getMultiProof, getProof, makeTree, processMultiProof, treeLeaf, treeRoot, type MerkleTree as ArborTree, type MultiProof } from "../../../lib/configuration/tree";
 import type { Hex } from "../../../lib/hex";
 import { deploy, REFERENCE_SOURCE } from "../solidity";
 
-const RUNS = process.env.CI ? 120 : 30;
+const RUNS = process.env.CI ? 120 : 20;
+const ZERO = `0x${"00".repeat(32)}` as Hex;
 const INVALID_MULTIPROOF_SELECTOR = id("MerkleProofInvalidMultiproof()").slice(0, 10);
 // Panic(uint256) with code 0x32: array index out of bounds.
 const PANIC_OUT_OF_BOUNDS = id("Panic(uint256)").slice(0, 10) + "32".padStart(64, "0");
@@ -31,82 +39,155 @@ const randomSize = (max: number) => 1 + Math.floor(Math.random() * max);
 const randomSubset = (n: number) => [...Array(n).keys()].filter(() => Math.random() < 0.35);
 const keccakBuffer = (data: Buffer) => Buffer.from(keccak_256(data));
 const hex = (b: Buffer) => `0x${b.toString("hex")}`;
+const toBuffer = (h: string) => Buffer.from(h.slice(2), "hex");
 
-/** OpenZeppelin's left-to-right leaf order: the deepest level first, each part descending. */
-function ozLeftToRight(hashes: Hex[]): Hex[] {
-  const sorted = hashes.slice().sort();
-  const n = sorted.length;
-  const deep = 2 * n - 2 ** Math.ceil(Math.log2(n));
-  return [...sorted.slice(0, deep).reverse(), ...sorted.slice(deep).reverse()];
+/** The spec's padding: the hashes ascending, preceded by zero words up to the next power of two. */
+function padded(hashes: readonly Hex[]): Hex[] {
+  let m = 1;
+  while (m < hashes.length) m *= 2;
+  return [...Array.from({ length: m - hashes.length }, () => ZERO), ...hashes.slice().sort()];
+}
+
+/** Sizes 1..40 (every one, as the lead checked), then random sizes up to 300, then 256 and 257. */
+function sizes(): number[] {
+  return [...Array.from({ length: 40 }, (_, i) => i + 1), ...Array.from({ length: RUNS }, () => randomSize(300)), 256, 257];
+}
+
+/** merkletreejs's default layout over the padded leaves, as the spec's interop notes advise. */
+function merkletreejsOf(paddedLeaves: readonly Hex[], complete = false): MerkleTree {
+  return new MerkleTree(paddedLeaves.map(toBuffer), keccakBuffer, { sortPairs: true, sortLeaves: true, complete });
+}
+
+/**
+ * merkletreejs's multiproof for OpenZeppelin's verifier: both calls by leaf value. Its
+ * getMultiProof warns on every call unless `complete` is set, which changes nothing for a
+ * power-of-two tree; the warning is silenced for the call only.
+ */
+function merkletreejsMultiProof(mt: MerkleTree, leaves: readonly Hex[]): { proof: Hex[]; proofFlags: boolean[] } {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    // getMultiProof sorts the array it is given in place: hand it a copy.
+    const proof = mt.getMultiProof(leaves.map(toBuffer)).map(hex) as Hex[];
+    return { proof, proofFlags: mt.getProofFlags(leaves.map(toBuffer), proof.map(toBuffer)) };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Leaves whose proofs a test checks: all of a small tree, a sample (smallest and largest included) of a big one. */
+function checkedLeaves(tree: ArborTree, all = 64): number[] {
+  const n = tree.leafCount;
+  return n <= all ? [...Array(n).keys()] : [0, n - 1, ...Array.from({ length: 22 }, () => Math.floor(Math.random() * n))];
 }
 
 describe("tree interop", () => {
-  describe("@openzeppelin/merkle-tree SimpleMerkleTree", () => {
-    it("gives the same root, proofs and multiproofs for random sizes 1..300", () => {
-      for (let run = 0; run < RUNS; run++) {
-        const n = run < 3 ? [1, 2, 300][run] : randomSize(300);
+  describe("@openzeppelin/merkle-tree SimpleMerkleTree over the padded leaves", () => {
+    it("gives our root, proofs and multiproofs when given every size 1..40 and random sizes up to 300", () => {
+      for (const n of sizes()) {
         const hashes = randomHashes(n);
         const ours = makeTree(hashes);
-        const oz = SimpleMerkleTree.of(hashes);
-        expect(treeRoot(ours)).to.equal(oz.root);
-        // OpenZeppelin's getProof looks the leaf up linearly: check every leaf of small trees, a sample of big ones.
-        const checked = n <= 64 ? [...Array(n).keys()] : Array.from({ length: 24 }, () => Math.floor(Math.random() * n));
-        for (const k of checked) expect(getProof(ours, k)).to.deep.equal(oz.getProof(treeLeaf(ours, k)));
+        const oz = SimpleMerkleTree.of(padded(hashes));
+        expect(oz.root, `n=${n}`).to.equal(treeRoot(ours));
+        for (let k = 0; k < n; k++) expect(getProof(ours, k), `n=${n} k=${k}`).to.deep.equal(oz.getProof(treeLeaf(ours, k)));
         const subset = randomSubset(n);
         const mp = getMultiProof(ours, subset);
         const ref = oz.getMultiProof(subset.map((k) => treeLeaf(ours, k)));
-        expect(mp).to.deep.equal({ leaves: ref.leaves, proof: ref.proof, proofFlags: ref.proofFlags });
+        expect(mp, `n=${n}`).to.deep.equal({ leaves: ref.leaves, proof: ref.proof, proofFlags: ref.proofFlags });
         expect(SimpleMerkleTree.verifyMultiProof(treeRoot(ours), mp)).to.equal(true);
       }
     });
-  });
 
-  describe("merkletreejs with sortPairs, sortLeaves and complete", () => {
-    it("gives the same root, proofs and multiproofs when the leaf count is a power of two", () => {
-      for (const n of [1, 2, 4, 8, 16, 32, 64, 128, 256]) {
+    it("gives our root and sampled proofs when given large trees (1,025 and 4,097 leaves)", function () {
+      this.timeout(60_000);
+      for (const n of [1_025, 4_097]) {
         const hashes = randomHashes(n);
         const ours = makeTree(hashes);
-        const mt = new MerkleTree(hashes, keccakBuffer, { sortPairs: true, sortLeaves: true, complete: true });
-        expect(mt.getHexRoot()).to.equal(treeRoot(ours));
-        for (let k = 0; k < n; k++) expect(mt.getHexProof(treeLeaf(ours, k))).to.deep.equal(getProof(ours, k));
-        const subset = randomSubset(n);
-        if (subset.length === 0) continue;
-        // Asked by leaf value: asked by index, merkletreejs orders the proof hashes differently.
-        const leaves = subset.map((k) => Buffer.from(treeLeaf(ours, k).slice(2), "hex"));
-        const proof = mt.getMultiProof(leaves).map(hex);
-        const flags = mt.getProofFlags(leaves, proof);
-        const mp = getMultiProof(ours, subset);
-        expect(proof).to.deep.equal(mp.proof);
-        expect(flags).to.deep.equal(mp.proofFlags);
+        const oz = SimpleMerkleTree.of(padded(hashes));
+        expect(oz.root, `n=${n}`).to.equal(treeRoot(ours));
+        for (const k of checkedLeaves(ours, 0).slice(0, 8)) expect(getProof(ours, k)).to.deep.equal(oz.getProof(treeLeaf(ours, k)));
+        const subset = [0, 1, ...Array.from({ length: 10 }, () => 2 + Math.floor(Math.random() * (n - 2)))].filter((k, i, all) => all.indexOf(k) === i);
+        const ref = oz.getMultiProof(subset.map((k) => treeLeaf(ours, k)));
+        expect(getMultiProof(ours, subset)).to.deep.equal({ leaves: ref.leaves, proof: ref.proof, proofFlags: ref.proofFlags });
       }
-    });
-
-    it("gives another root for most other leaf counts (the reason we do not build on it)", () => {
-      let differ = 0;
-      for (const n of [5, 9, 17, 33, 100, 300]) {
-        const hashes = randomHashes(n);
-        if (new MerkleTree(hashes, keccakBuffer, { sortPairs: true, sortLeaves: true, complete: true }).getHexRoot() !== treeRoot(makeTree(hashes))) differ++;
-      }
-      expect(differ).to.equal(6);
     });
   });
 
-  describe("merkletreejs with leaves in OpenZeppelin order", () => {
-    it("gives the same root for every size 1..300 and never a valid proof that differs from ours", () => {
-      const sizes = [...Array(300).keys()].map((i) => i + 1).filter((n, i) => n <= 40 || i % Math.ceil(300 / RUNS) === 0);
-      for (const n of sizes) {
+  describe("merkletreejs default layout (sortPairs, sortLeaves) over the padded leaves", () => {
+    it("gives our root and every real leaf's getHexProof when given every size 1..40 and random sizes up to 300", () => {
+      for (const n of sizes()) {
         const hashes = randomHashes(n);
         const ours = makeTree(hashes);
-        const mt = new MerkleTree(ozLeftToRight(hashes), keccakBuffer, { sortPairs: true, complete: true });
+        const mt = merkletreejsOf(padded(hashes));
         expect(mt.getHexRoot(), `n=${n}`).to.equal(treeRoot(ours));
-        const checked = n <= 40 ? [...Array(n).keys()] : Array.from({ length: 20 }, () => Math.floor(Math.random() * n));
-        for (const k of checked) {
-          const leaf = treeLeaf(ours, k);
-          const theirs = mt.getHexProof(leaf) as Hex[];
-          const same = JSON.stringify(theirs) === JSON.stringify(getProof(ours, k));
-          // Either identical, or merkletreejs's own proof fails against its own root.
-          expect(same || processProof(leaf, theirs) !== mt.getHexRoot(), `n=${n} k=${k}`).to.equal(true);
+        for (let k = 0; k < n; k++) expect(mt.getHexProof(toBuffer(treeLeaf(ours, k))), `n=${n} k=${k}`).to.deep.equal(getProof(ours, k));
+      }
+    });
+
+    it("gives our multiproofs when asked by leaf value (getMultiProof, then getProofFlags)", () => {
+      let compared = 0;
+      for (const n of sizes()) {
+        const hashes = randomHashes(n);
+        const ours = makeTree(hashes);
+        const mt = merkletreejsOf(padded(hashes));
+        // The smallest real leaf is always included when padding exists: its proof carries zero words.
+        const subset = [...new Set([0, ...randomSubset(n)])];
+        const mp = getMultiProof(ours, subset);
+        expect(merkletreejsMultiProof(mt, mp.leaves), `n=${n} subset=${subset}`).to.deep.equal({ proof: mp.proof, proofFlags: mp.proofFlags });
+        // Its verifier reads hashes[flags - 1]: with no flag (a one-leaf multiproof) it throws.
+        if (mp.proofFlags.length > 0) {
+          expect(mt.verifyMultiProofWithFlags(mt.getRoot(), mp.leaves.map(toBuffer), mp.proof.map(toBuffer), mp.proofFlags)).to.equal(true);
         }
+        compared++;
+      }
+      expect(compared).to.be.greaterThan(40);
+    });
+
+    it("gives our root and sampled proofs when given large trees (4,097 and 20,000 leaves; 70,000 in CI)", function () {
+      this.timeout(60_000);
+      for (const n of [4_097, process.env.CI ? 70_000 : 20_000]) {
+        const hashes = randomHashes(n);
+        const ours = makeTree(hashes);
+        const mt = merkletreejsOf(padded(hashes));
+        expect(mt.getHexRoot(), `n=${n}`).to.equal(treeRoot(ours));
+        for (const k of checkedLeaves(ours, 0)) expect(mt.getHexProof(toBuffer(treeLeaf(ours, k)))).to.deep.equal(getProof(ours, k));
+      }
+    });
+
+    it("builds the same tree with complete: true (m is a power of two, so complete changes nothing)", () => {
+      for (const n of [1, 3, 5, 12, 33, 100]) {
+        const hashes = randomHashes(n);
+        const ours = makeTree(hashes);
+        const mt = merkletreejsOf(padded(hashes), true);
+        expect(mt.getHexRoot(), `n=${n}`).to.equal(treeRoot(ours));
+        for (let k = 0; k < n; k++) expect(mt.getHexProof(toBuffer(treeLeaf(ours, k)))).to.deep.equal(getProof(ours, k));
+      }
+    });
+
+    it("returns another multiproof format when asked by index, failing even its own verifyMultiProof for 8 leaves (why we ask by value)", () => {
+      const warn = console.warn;
+      console.warn = () => undefined;
+      try {
+        const results: Record<number, boolean> = {};
+        for (const m of [4, 8, 16]) {
+          const mt = merkletreejsOf(padded(randomHashes(m)));
+          const indices = [0, 2, 3];
+          const proof = mt.getMultiProof(indices);
+          results[m] = mt.verifyMultiProof(mt.getRoot(), indices, indices.map((i) => mt.getLeaf(i)), m, proof);
+        }
+        // merkletreejs 0.6.0's isUnevenTree() asks whether the depth (2, 3, 4) is a power of two.
+        expect(results).to.deep.equal({ 4: true, 8: false, 16: true });
+      } finally {
+        console.warn = warn;
+      }
+    });
+  });
+
+  describe("merkletreejs default layout without the padding", () => {
+    it("gives another root when the leaf count is not a power of two (why the spec pads)", () => {
+      for (const n of [3, 5, 9, 17, 33, 100, 300]) {
+        const hashes = randomHashes(n);
+        expect(merkletreejsOf(hashes.slice().sort()).getHexRoot(), `n=${n}`).to.not.equal(treeRoot(makeTree(hashes)));
       }
     });
   });
@@ -139,14 +220,30 @@ describe("tree interop", () => {
       }
     }
 
-    it("agrees with processProof and processMultiProof on valid proofs", async () => {
+    it("agrees with processProof and processMultiProof on valid proofs of padded trees", async () => {
       for (let run = 0; run < 8; run++) {
-        const n = randomSize(60);
+        const n = run < 2 ? [3, 5][run] : randomSize(60);
         const tree = makeTree(randomHashes(n));
-        const k = Math.floor(Math.random() * n);
-        expect(await oz.processProof(getProof(tree, k), treeLeaf(tree, k))).to.equal(treeRoot(tree));
-        const mp = getMultiProof(tree, randomSubset(n));
+        // The smallest leaf's proof starts with a zero word whenever n is not a power of two.
+        for (const k of [0, Math.floor(Math.random() * n)]) {
+          expect(await oz.processProof(getProof(tree, k), treeLeaf(tree, k))).to.equal(treeRoot(tree));
+        }
+        const mp = getMultiProof(tree, [...new Set([0, ...randomSubset(n)])]);
         expect(await onChain(mp)).to.equal(treeRoot(tree));
+        expect(offChain(mp)).to.equal(treeRoot(tree));
+      }
+    });
+
+    it("agrees on a multiproof of every leaf, whose proof holds only padding", async () => {
+      for (const n of [1, 5, 13, 31]) {
+        const tree = makeTree(randomHashes(n));
+        const mp = getMultiProof(tree, [...Array(n).keys()]);
+        // Z0 = 0, Z(k+1) = keccak(Zk ‖ Zk), computed here with noble directly.
+        const zeros: Hex[] = [ZERO];
+        for (let k = 1; k < 6; k++) zeros.push(hex(keccakBuffer(Buffer.concat([toBuffer(zeros[k - 1]), toBuffer(zeros[k - 1])]))) as Hex);
+        expect(mp.proof.every((h) => zeros.includes(h)), `n=${n}`).to.equal(true);
+        expect(mp.proof.length > 0).to.equal(n > 1);
+        expect(await onChain(mp), `n=${n}`).to.equal(treeRoot(tree));
         expect(offChain(mp)).to.equal(treeRoot(tree));
       }
     });

@@ -7,22 +7,40 @@ import {
   getMultiProof,
   getProof,
   makeTree,
+  paddedLeafCount,
   processMultiProof,
   processProof,
   replaceLeaf,
   replaceLeafInPlace,
   treeLeaf,
   treeLeaves,
+  treePaddedLeaves,
   treeRoot,
   verifyMultiProof,
   verifyProof,
 } from "../../../lib/configuration/tree";
+import { zeroSubtreeRoot, zeroSubtreeRoots } from "../../../lib/configuration/zero-subtrees";
 import type { Hex } from "../../../lib/hex";
 import { expectError, word } from "../fixtures";
 
+const ZERO = `0x${"00".repeat(32)}` as Hex;
 const randomHash = (): Hex => `0x${randomBytes(32).toString("hex")}`;
 const randomHashes = (n: number): Hex[] => Array.from({ length: n }, randomHash);
 const sortedPair = (a: string, b: string) => keccak256(a < b ? concat([a, b]) : concat([b, a]));
+
+/** The spec's padding, written out independently of the library: sort, then zeros up to a power of two. */
+function padded(hashes: readonly string[]): Hex[] {
+  let m = 1;
+  while (m < hashes.length) m *= 2;
+  return [...Array.from({ length: m - hashes.length }, () => ZERO), ...hashes.map((h) => h.toLowerCase() as Hex).sort()];
+}
+
+/** Root by hashing every pair of the padded list, level by level, zero pairs included. */
+function naiveRoot(hashes: readonly string[]): string {
+  let level: string[] = padded(hashes);
+  while (level.length > 1) level = Array.from({ length: level.length / 2 }, (_, i) => sortedPair(level[2 * i], level[2 * i + 1]));
+  return level[0];
+}
 
 describe("tree", () => {
   describe("makeTree", () => {
@@ -31,16 +49,32 @@ describe("tree", () => {
       expect(treeRoot(makeTree([leaf]))).to.equal(leaf);
     });
 
-    it("hashes sorted pairs as the spec's array layout says when given three leaves", () => {
+    it("pads with one zero leaf and hashes sorted pairs as the spec says when given three leaves", () => {
       const [a, b, c] = [word("a"), word("b"), word("c")].sort();
-      // n = 3: tree[4] = a, tree[3] = b, tree[2] = c, tree[1] = H(tree[3], tree[4]), tree[0] = H(tree[1], tree[2]).
-      const expected = sortedPair(sortedPair(b, a), c);
-      expect(treeRoot(makeTree([c, a, b]))).to.equal(expected);
-      expect(treeLeaves(makeTree([c, a, b]))).to.deep.equal([a, b, c]);
+      // n = 3, m = 4: sorted padded leaves [0, a, b, c], pairs (0, a) and (b, c).
+      const expected = sortedPair(sortedPair(ZERO, a), sortedPair(b, c));
+      const tree = makeTree([c, a, b]);
+      expect(treeRoot(tree)).to.equal(expected);
+      expect(treeLeaves(tree)).to.deep.equal([a, b, c]);
+      expect(tree.nodes.length).to.equal(7 * 32);
     });
 
-    it("gives OpenZeppelin's SimpleMerkleTree root when given 1 to 40 leaves", () => {
+    it("equals hashing every zero pair one by one when given 1 to 70 leaves (the zero-subtree shortcut changes nothing)", () => {
+      for (let n = 1; n <= 70; n++) {
+        const hashes = randomHashes(n);
+        expect(treeRoot(makeTree(hashes)), `n=${n}`).to.equal(naiveRoot(hashes));
+      }
+    });
+
+    it("gives OpenZeppelin's SimpleMerkleTree root over the padded leaves when given 1 to 40 leaves", () => {
       for (let n = 1; n <= 40; n++) {
+        const hashes = randomHashes(n);
+        expect(treeRoot(makeTree(hashes))).to.equal(SimpleMerkleTree.of(padded(hashes)).root);
+      }
+    });
+
+    it("does not pad when the leaf count is a power of two", () => {
+      for (const n of [1, 2, 4, 8, 16]) {
         const hashes = randomHashes(n);
         expect(treeRoot(makeTree(hashes))).to.equal(SimpleMerkleTree.of(hashes).root);
       }
@@ -59,7 +93,7 @@ describe("tree", () => {
       const tree = makeTree(hashes);
       const leaves = treeLeaves(tree);
       expect(leaves).to.deep.equal(hashes.map((h) => h.toLowerCase()).sort());
-      expect(treeRoot(tree)).to.equal(SimpleMerkleTree.of(hashes).root);
+      expect(treeRoot(tree)).to.equal(SimpleMerkleTree.of(padded(hashes)).root);
     });
 
     it("accepts 32-byte arrays and one flat array when given the same leaves", () => {
@@ -73,7 +107,14 @@ describe("tree", () => {
 
     it("keeps equal leaves side by side when given duplicates, as OpenZeppelin does", () => {
       const [a, b] = randomHashes(2);
-      expect(treeRoot(makeTree([a, b, a]))).to.equal(SimpleMerkleTree.of([a, b, a]).root);
+      expect(treeRoot(makeTree([a, b, a]))).to.equal(SimpleMerkleTree.of(padded([a, b, a])).root);
+    });
+
+    it("throws ZERO_LEAF naming the input position when a leaf hash is zero", () => {
+      const err = expectError(() => makeTree([word("a"), word("b"), ZERO]), "InvalidArgumentError", "ZERO_LEAF", "leaves[2]");
+      expect((err as unknown as { details: { index: number } }).details.index).to.equal(2);
+      expectError(() => makeTree([ZERO]), "InvalidArgumentError", "ZERO_LEAF", "leaves[0]");
+      expectError(() => makeTree(new Uint8Array(64)), "InvalidArgumentError", "ZERO_LEAF", "leaves[0]");
     });
 
     it("throws InvalidArgumentError when given no leaf or malformed leaves", () => {
@@ -82,6 +123,39 @@ describe("tree", () => {
       expectError(() => makeTree(new Uint8Array(33)), "InvalidArgumentError", "INVALID_LEAVES", "leaves");
       expectError(() => makeTree([word("a"), "0x1234"]), "InvalidArgumentError", "INVALID_BYTES32", "leaves[1]");
       expectError(() => makeTree([word("a"), new Uint8Array(31)]), "InvalidArgumentError", "INVALID_BYTES32", "leaves[1]");
+    });
+  });
+
+  describe("paddedLeafCount", () => {
+    it("returns the smallest power of two at least the leaf count", () => {
+      const expected: [number, number][] = [[1, 1], [2, 2], [3, 4], [4, 4], [5, 8], [8, 8], [9, 16], [1000, 1024], [100_000, 131_072], [2 ** 26, 2 ** 26]];
+      for (const [n, m] of expected) expect(paddedLeafCount(n), `n=${n}`).to.equal(m);
+    });
+
+    it("throws INVALID_LEAF_COUNT when the count is not a positive integer or too large for one array", () => {
+      for (const bad of [0, -1, 1.5, NaN, 2 ** 26 + 1]) expectError(() => paddedLeafCount(bad), "InvalidArgumentError", "INVALID_LEAF_COUNT", "leafCount");
+    });
+  });
+
+  describe("treePaddedLeaves", () => {
+    it("returns the zero words then the real leaves ascending when the count is not a power of two", () => {
+      const hashes = randomHashes(5);
+      expect(treePaddedLeaves(makeTree(hashes))).to.deep.equal(padded(hashes));
+      expect(treePaddedLeaves(makeTree(hashes))).to.have.length(8);
+    });
+  });
+
+  describe("zeroSubtreeRoot", () => {
+    it("returns the zero word at height 0 and keccak of two zero subtrees above", () => {
+      expect(zeroSubtreeRoot(0)).to.equal(ZERO);
+      expect(zeroSubtreeRoot(1)).to.equal(keccak256(new Uint8Array(64)));
+      for (let k = 1; k <= 40; k++) expect(zeroSubtreeRoot(k)).to.equal(sortedPair(zeroSubtreeRoot(k - 1), zeroSubtreeRoot(k - 1)));
+      expect(zeroSubtreeRoots(256).length).to.be.at.least(257 * 32);
+      expect(zeroSubtreeRoot(256)).to.equal(sortedPair(zeroSubtreeRoot(255), zeroSubtreeRoot(255)));
+    });
+
+    it("throws INVALID_HEIGHT when the height is not an integer in [0, 256]", () => {
+      for (const bad of [-1, 257, 2.5, NaN]) expectError(() => zeroSubtreeRoot(bad), "InvalidArgumentError", "INVALID_HEIGHT", "height");
     });
   });
 
@@ -94,19 +168,31 @@ describe("tree", () => {
       expect(findLeaf(tree, randomHash())).to.equal(-1);
     });
 
+    it("returns -1 when asked for the zero word of the padding", () => {
+      expect(findLeaf(makeTree(randomHashes(5)), ZERO)).to.equal(-1);
+    });
+
     it("throws InvalidArgumentError when the leaf is not 32 bytes", () => {
       expectError(() => findLeaf(makeTree([word("a")]), "0x00"), "InvalidArgumentError", "INVALID_BYTES32", "leaf");
     });
   });
 
   describe("getProof", () => {
-    it("returns OpenZeppelin's proof for every leaf when given 1 to 20 leaves", () => {
+    it("returns OpenZeppelin's proof over the padded leaves for every real leaf when given 1 to 20 leaves", () => {
       for (let n = 1; n <= 20; n++) {
         const hashes = randomHashes(n);
         const tree = makeTree(hashes);
-        const oz = SimpleMerkleTree.of(hashes);
+        const oz = SimpleMerkleTree.of(padded(hashes));
         for (let k = 0; k < n; k++) expect(getProof(tree, k)).to.deep.equal(oz.getProof(treeLeaf(tree, k)));
       }
+    });
+
+    it("returns log2(m) siblings for every leaf, the smallest leaf's first one a zero word, when padding is needed", () => {
+      const tree = makeTree(randomHashes(5));
+      for (let k = 0; k < 5; k++) expect(getProof(tree, k)).to.have.length(3);
+      // Sorted padded leaves [0, 0, 0, l0, l1, l2, l3, l4]: l0 pairs with the third zero, and the
+      // zero pair next to it is Z1.
+      expect(getProof(tree, 0).slice(0, 2)).to.deep.equal([ZERO, zeroSubtreeRoot(1)]);
     });
 
     it("throws InvalidArgumentError when the index is out of range or not an integer", () => {
@@ -137,11 +223,11 @@ describe("tree", () => {
   });
 
   describe("getMultiProof", () => {
-    it("returns OpenZeppelin's multiproof when given random subsets", () => {
+    it("returns OpenZeppelin's multiproof over the padded leaves when given random subsets", () => {
       for (let n = 1; n <= 24; n++) {
         const hashes = randomHashes(n);
         const tree = makeTree(hashes);
-        const oz = SimpleMerkleTree.of(hashes);
+        const oz = SimpleMerkleTree.of(padded(hashes));
         const indices = [...Array(n).keys()].filter(() => Math.random() < 0.5);
         const mp = getMultiProof(tree, indices.slice().reverse());
         const ref = oz.getMultiProof(indices.map((k) => treeLeaf(tree, k)));
@@ -235,9 +321,11 @@ describe("tree", () => {
       expect(treeRoot(tree)).to.equal(treeRoot(makeTree(leaves)));
     });
 
-    it("changes nothing when the new leaf is malformed or the index is out of range", () => {
+    it("changes nothing when the new leaf is malformed, zero, or the index is out of range", () => {
       const tree = makeTree(randomHashes(7));
       const before = Buffer.from(tree.nodes);
+      expectError(() => replaceLeafInPlace(tree, 1, ZERO), "InvalidArgumentError", "ZERO_LEAF", "newLeaf");
+      expectError(() => replaceLeafInPlace(tree, 1, new Uint8Array(32)), "InvalidArgumentError", "ZERO_LEAF", "newLeaf");
       expectError(() => replaceLeafInPlace(tree, 1, "0x12"), "InvalidArgumentError", "INVALID_BYTES32", "newLeaf[0]");
       expectError(() => replaceLeafInPlace(tree, 7, randomHash()), "InvalidArgumentError", "LEAF_INDEX_OUT_OF_RANGE", "leafIndex");
       expectError(() => replaceLeafInPlace(tree, 0, new Uint8Array(31)), "InvalidArgumentError", "INVALID_BYTES32", "newLeaf");
