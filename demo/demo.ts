@@ -5,6 +5,7 @@
 import { runCoreDemo } from "./core";
 import { runMultichainDemo } from "./multichain";
 import { runSessionsDemo } from "./sessions";
+import { runIdentityDemo } from "./identity";
 
 const log = (line: string) => console.log(`  ${line}`);
 
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   await runMultichainDemo(log);
   console.log("\n[3] Smart sessions: an ERC-20 session with a cap, and an attested session for one app");
   await runSessionsDemo(log);
+  console.log("\n[4] Identity service: email login, an attested session key, used on-chain");
+  await runIdentityDemo(log);
   console.log("\nDemo finished.");
 }
 

@@ -5,7 +5,7 @@ import type { AuthKey } from "./auth-key";
 import { IdentityClientError } from "./identity-client-error";
 import { otpAnswer } from "./otp-answer";
 import { AUTH_HEADERS, canonicalRequest } from "./request-signing";
-import type { IdentityInfo, InitiateResponse, LoginResult, ServiceErrorBody, SignedAttestation } from "./types";
+import type { IdentityInfo, InitiateResponse, LoginResult, ServiceErrorBody, SignedAttestation, WireAttestation } from "./types";
 
 /** How the client decides whether a response really came from the enclave. */
 export interface AttestationPolicy {
@@ -98,10 +98,12 @@ export class IdentityClient {
    * recovers to the returned signer over the returned attestation.
    */
   async signAttestation(input: { approvedSigner: string; applicationData?: string; lifetimeSeconds: number }): Promise<SignedAttestation> {
-    const signed = await this.call<SignedAttestation>("POST", "/v1/attestations", input);
+    const wire = await this.call<Omit<SignedAttestation, "attestation"> & { attestation: WireAttestation }>("POST", "/v1/attestations", input);
+    let signed: SignedAttestation;
     let recovered: string;
     try {
-      recovered = recoverAttestationSigner({ ...signed.attestation, issuedAt: BigInt(signed.attestation.issuedAt), expiresAt: BigInt(signed.attestation.expiresAt) }, signed.signature);
+      signed = { ...wire, attestation: { ...wire.attestation, issuedAt: BigInt(wire.attestation.issuedAt), expiresAt: BigInt(wire.attestation.expiresAt) } };
+      recovered = recoverAttestationSigner(signed.attestation, signed.signature);
     } catch (cause) {
       throw new IdentityClientError("invalid-response", "the attestation signature does not parse", {}, undefined, cause);
     }

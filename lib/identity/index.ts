@@ -7,4 +7,4 @@ export { IdentityClientError } from "./identity-client-error";
 export { type AuthKey, secp256k1AuthKey, p256AuthKey } from "./auth-key";
 export { otpAnswer } from "./otp-answer";
 export { AUTH_HEADERS, REQUEST_SIGNING_TAG, canonicalRequest, parseAuthKeyId, verifyRequestSignature, type SignedRequestFields } from "./request-signing";
-export type { IdentityType, InitiateResponse, IdentityRef, LoginResult, IdentityInfo, SignedAttestation, ServiceErrorBody } from "./types";
+export type { IdentityType, InitiateResponse, IdentityRef, LoginResult, IdentityInfo, SignedAttestation, WireAttestation, ServiceErrorBody } from "./types";

@@ -1,4 +1,5 @@
 /** Response shapes of the identity service (enclave-service/api/openapi.ts has the schemas). */
+import type { Attestation } from "../sessions/attestation";
 
 export type IdentityType = "email" | "phone" | "oidc";
 
@@ -39,16 +40,20 @@ export interface IdentityInfo {
   authKeyExpiresAt: number;
 }
 
+/** A session attestation as the service sends it (times as decimal strings, JSON). */
+export interface WireAttestation {
+  approvedSigner: string;
+  identityType: string;
+  issuerHash: string;
+  audienceHash: string;
+  applicationData: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+/** What `IdentityClient.signAttestation` returns: the attestation in lib/sessions' form, ready for `signSessionCalls`. */
 export interface SignedAttestation {
-  attestation: {
-    approvedSigner: string;
-    identityType: string;
-    issuerHash: string;
-    audienceHash: string;
-    applicationData: string;
-    issuedAt: string;
-    expiresAt: string;
-  };
+  attestation: Attestation;
   attestationHash: string;
   signature: string;
   signer: string;
