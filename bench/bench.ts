@@ -11,6 +11,7 @@ import { printLibraryTable, runLibraryBench } from "./library";
 import { runBlocklistSchemesBench, runSessionsGasBench } from "./sessions";
 import { benchDeployment } from "../deploy/bench";
 import { benchmarkAttestation } from "../lib/attestation/bench";
+import { printIdentityBenchTable, runIdentityBench } from "../enclave-service/bench";
 
 const json = (value: unknown) => JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
 
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
   const attestation = await benchmarkAttestation();
   for (const r of attestation) console.log(`${r.name.padEnd(60)} ${r.meanMs.toFixed(3).padStart(9)} ms  ${r.opsPerSecond.toFixed(0).padStart(7)}/s`);
   results.attestation = json(attestation);
+
+  console.log("\n== Identity service: session attestations signed over HTTP, concurrent clients ==\n");
+  const identity = await runIdentityBench();
+  printIdentityBenchTable(identity);
+  results.identity = json(identity);
 
   console.log("\n== Deterministic deployment (two local hardhat nodes) ==\n");
   const deploy = await benchDeployment();
