@@ -122,6 +122,11 @@ describe("tree", () => {
       expectError(() => makeTree(new Uint8Array(0)), "InvalidArgumentError", "INVALID_LEAVES", "leaves");
       expectError(() => makeTree(new Uint8Array(33)), "InvalidArgumentError", "INVALID_LEAVES", "leaves");
       expectError(() => makeTree([word("a"), "0x1234"]), "InvalidArgumentError", "INVALID_BYTES32", "leaves[1]");
+      // Bad digits anywhere, a capital X, no prefix, not a string: the fast decoder must refuse them all.
+      for (const bad of [`0x${"ab".repeat(31)}zz`, `0x${"a".repeat(63)}g`, `0x${"a".repeat(20)} ${"a".repeat(43)}`, `0X${"ab".repeat(32)}`, `${"ab".repeat(33)}`, 42]) {
+        expectError(() => makeTree([word("a"), bad as Hex]), "InvalidArgumentError", "INVALID_BYTES32", "leaves[1]");
+      }
+      expect(treeLeaves(makeTree([`0x${"AB".repeat(32)}`]))).to.deep.equal([`0x${"ab".repeat(32)}`]);
       expectError(() => makeTree([word("a"), new Uint8Array(31)]), "InvalidArgumentError", "INVALID_BYTES32", "leaves[1]");
     });
   });
