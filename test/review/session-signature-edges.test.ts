@@ -19,8 +19,8 @@ import {
   memorySessionState,
   sessionNonceSpace,
   signSessionCalls,
-  type Permission,
 } from "../../lib/sessions";
+import type { Permission } from "../../lib/configuration/permissions";
 import { keys } from "../helpers/arbor";
 import { attest, contractCalls } from "../sessions/fixture";
 import type { ArborSessions } from "../../typechain-types";
