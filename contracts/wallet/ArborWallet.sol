@@ -41,6 +41,9 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     /// self-call can tell whether a new checkpoint goes up. keccak256("arbor.wallet.transient.checkpoint") - 1
     bytes32 private constant CHECKPOINT_SLOT = 0xec6793d572c40eadc50846cc3cf7186073e165b815034e52bf2e2feb4914a888;
 
+    /// @dev How much of a failed call's return data `CallFailed`, `CallIgnored` and `CallAborted` carry.
+    uint256 private constant MAX_RETURN_DATA = 1024;
+
     bytes4 private constant ERC1271_MAGIC_VALUE = 0x1626ba7e;
     bytes4 private constant ERC1271_FAILURE = 0xffffffff;
 
@@ -264,39 +267,60 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
 
     /// @dev Runs call `index`; returns whether it succeeded, leaving its return data in the
     /// return data buffer instead of copying it to memory (most calls succeed, and copying costs gas).
+    ///
+    /// A call with a gas limit gets all of it, or the batch reverts with `NotEnoughGas`: a relayer
+    /// cannot make a call fail by sending too little gas. The EVM passes a callee at most 63/64 of
+    /// the gas left once the CALL's own costs are paid (cold account 2,600; value 9,000; a new
+    /// account 25,000), so the check asks for `gasLimit * 64 / 63` plus those costs, measured just
+    /// before the call. With gas limit 0 the call gets whatever the relayer left, by design.
     function _call(PayloadHashes.Call calldata c, uint256 index) private returns (bool success) {
         uint256 gasLimit = c.gasLimit;
-        if (gasLimit == 0) {
-            gasLimit = gasleft();
-        } else if (gasleft() < gasLimit) {
-            revert NotEnoughGas(index, gasLimit, gasleft());
-        }
         address target = c.target;
         uint256 value = c.value;
         bytes calldata data = c.data;
-        if (c.delegateCall) {
-            if (value != 0) revert DelegateCallWithValue(index);
-            assembly ("memory-safe") {
-                let ptr := mload(0x40)
-                calldatacopy(ptr, data.offset, data.length)
-                success := delegatecall(gasLimit, target, ptr, data.length, 0, 0)
+        bool delegateCall = c.delegateCall;
+        if (delegateCall && value != 0) revert DelegateCallWithValue(index);
+        uint256 gasLeft;
+        bool starved;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, data.offset, data.length)
+            let forward := gasLimit
+            switch forward
+            case 0 { forward := gas() }
+            default {
+                // A limit above 2^64 gas can never be met (and would overflow the product below).
+                switch gt(forward, 0xffffffffffffffff)
+                case 1 { starved := 1 }
+                default {
+                    // 2,700: cold account access plus the few opcodes between here and the call;
+                    // 34,000: value transfer to an account that may not exist yet.
+                    let needed := add(div(mul(forward, 64), 63), add(2700, mul(iszero(iszero(value)), 34000)))
+                    starved := lt(gas(), needed)
+                }
             }
-        } else {
-            assembly ("memory-safe") {
-                let ptr := mload(0x40)
-                calldatacopy(ptr, data.offset, data.length)
-                success := call(gasLimit, target, value, ptr, data.length, 0, 0)
+            switch starved
+            case 1 { gasLeft := gas() }
+            default {
+                switch delegateCall
+                case 1 { success := delegatecall(forward, target, ptr, data.length, 0, 0) }
+                default { success := call(forward, target, value, ptr, data.length, 0, 0) }
             }
         }
+        if (starved) revert NotEnoughGas(index, gasLimit, gasLeft);
     }
 
-    /// @dev The last call's return data, copied to memory.
+    /// @dev The first `MAX_RETURN_DATA` bytes of the last call's return data, copied to memory.
+    /// Bounded so that a callee cannot make the wallet pay for copying (and logging) an arbitrarily
+    /// large revert blob beyond the gas limit it was given.
     function _returnData() private pure returns (bytes memory data) {
         assembly ("memory-safe") {
+            let size := returndatasize()
+            if gt(size, MAX_RETURN_DATA) { size := MAX_RETURN_DATA }
             data := mload(0x40)
-            mstore(data, returndatasize())
-            returndatacopy(add(data, 0x20), 0, returndatasize())
-            mstore(0x40, add(add(data, 0x20), and(add(returndatasize(), 0x1f), not(0x1f))))
+            mstore(data, size)
+            returndatacopy(add(data, 0x20), 0, size)
+            mstore(0x40, add(add(data, 0x20), and(add(size, 0x1f), not(0x1f))))
         }
     }
 

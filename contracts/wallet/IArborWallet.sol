@@ -17,14 +17,15 @@ interface IArborWallet {
     /// @param current The nonce the wallet expects in that space.
     error BadNonce(uint256 space, uint256 provided, uint256 current);
     /// @notice Thrown when call `index` of a batch set to revert on failure fails.
-    /// @param returnData What the call returned, so a relayer can decode the callee's error.
+    /// @param returnData What the call returned (its first 1,024 bytes), so a relayer can decode the callee's error.
     error CallFailed(uint256 index, bytes returnData);
     /// @notice Thrown when call `index` is a delegate call carrying value.
     error DelegateCallWithValue(uint256 index);
     /// @notice Thrown when call `index` has an `onFailure` mode the wallet does not know.
     error UnknownFailureMode(uint256 index, uint8 onFailure);
-    /// @notice Thrown when less gas is left than call `index` asks for, so a relayer cannot make
-    /// a call fail by starving it.
+    /// @notice Thrown when too little gas is left to give call `index` its whole `gasLimit` (the
+    /// EVM forwards at most 63/64 of what is left after the call's own costs), so a relayer cannot
+    /// make a call fail by starving it.
     error NotEnoughGas(uint256 index, uint256 gasLimit, uint256 gasLeft);
     /// @notice Thrown when a function reserved to the wallet itself is called by `caller`.
     error OnlySelf(address caller);
@@ -37,9 +38,11 @@ interface IArborWallet {
     event ConfigurationUpdated(bytes32 indexed imageHash, bytes32 root, uint256 threshold, uint256 checkpoint);
     /// @notice Emitted after a batch ran (also when some calls were ignored or the batch was aborted).
     event Executed(bytes32 indexed digest);
-    /// @notice Emitted when call `index` failed and the batch went on (`onFailure` = ignore).
+    /// @notice Emitted when call `index` failed and the batch went on (`onFailure` = ignore);
+    /// `returnData` is the first 1,024 bytes of what it returned.
     event CallIgnored(bytes32 indexed digest, uint256 index, bytes returnData);
-    /// @notice Emitted when call `index` failed and the batch stopped there (`onFailure` = abort).
+    /// @notice Emitted when call `index` failed and the batch stopped there (`onFailure` = abort);
+    /// `returnData` is the first 1,024 bytes of what it returned.
     event CallAborted(bytes32 indexed digest, uint256 index, bytes returnData);
 
     function execute(PayloadHashes.Call[] calldata calls, uint256 space, uint256 nonce, bytes calldata signature)
