@@ -38,33 +38,33 @@ async function prepare(hre: HardhatRuntimeEnvironment, args: ChainArgs) {
   return { source, targets, io, manifestDir: path.resolve(hre.config.paths.root, args.out) };
 }
 
-arbor
-  .task("deploy", "Put every Arbor singleton at its deterministic address")
-  .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
-  .addOptionalParam("out", "manifest directory", "deployments", types.string)
-  .addFlag("json", "machine-readable output")
-  .addFlag("noCompile", "use the artifacts as they are")
-  .setAction(async (args: ChainArgs, hre) => {
-    const { source, targets, io, manifestDir } = await prepare(hre, args);
-    const { runDeploy } = require("./runDeploy") as typeof import("./runDeploy");
-    const code = await runDeploy({ targets, manifestDir, source, json: args.json }, io);
-    if (code !== 0) process.exitCode = code;
-    return code;
-  });
+/** `deploy` and `verify` take the same chains and options; only what runs on them differs. */
+function chainTask(
+  name: "deploy" | "verify",
+  description: string,
+  run: (options: { targets: Awaited<ReturnType<typeof prepare>>["targets"]; manifestDir: string; source: Awaited<ReturnType<typeof prepare>>["source"]; json: boolean }, io: Awaited<ReturnType<typeof prepare>>["io"]) => Promise<number>,
+): void {
+  arbor
+    .task(name, description)
+    .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
+    .addOptionalParam("out", "manifest directory", "deployments", types.string)
+    .addFlag("json", "machine-readable output")
+    .addFlag("noCompile", "use the artifacts as they are")
+    .setAction(async (args: ChainArgs, hre) => {
+      const { source, targets, io, manifestDir } = await prepare(hre, args);
+      const code = await run({ targets, manifestDir, source, json: args.json }, io);
+      if (code !== 0) process.exitCode = code;
+      return code;
+    });
+}
 
-arbor
-  .task("verify", "Check chains against their deployment manifests")
-  .addOptionalParam("rpc", "JSON-RPC URLs, comma-separated (default: the --network chain)", undefined, types.string)
-  .addOptionalParam("out", "manifest directory", "deployments", types.string)
-  .addFlag("json", "machine-readable output")
-  .addFlag("noCompile", "use the artifacts as they are")
-  .setAction(async (args: ChainArgs, hre) => {
-    const { source, targets, io, manifestDir } = await prepare(hre, args);
-    const { runVerify } = require("./runVerify") as typeof import("./runVerify");
-    const code = await runVerify({ targets, manifestDir, source, json: args.json }, io);
-    if (code !== 0) process.exitCode = code;
-    return code;
-  });
+chainTask("deploy", "Put every Arbor singleton at its deterministic address", (options, io) =>
+  (require("./runDeploy") as typeof import("./runDeploy")).runDeploy(options, io),
+);
+
+chainTask("verify", "Check chains against their deployment manifests", (options, io) =>
+  (require("./runVerify") as typeof import("./runVerify")).runVerify(options, io),
+);
 
 arbor
   .task("predict", "Print every singleton's address, computed off-chain")
