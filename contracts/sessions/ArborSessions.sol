@@ -35,9 +35,12 @@ import {SessionAttestation} from "./SessionAttestation.sol";
 contract ArborSessions is IArborSessions {
     using CalldataReader for bytes;
 
-    /// @dev keccak256("arbor.session-call.v1"): the session key signs
-    /// keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex)) for each call.
-    bytes32 private constant SESSION_CALL_TAG = keccak256("arbor.session-call.v1");
+    /// @dev keccak256("arbor.session-call.v2"): for each call the session key signs
+    /// keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex, sessionLeaf, permissionIndex))
+    /// (explicit) or keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex, attestationHash))
+    /// (attested). v1 signed (digest, callIndex) only, which let a relayer move a call to another
+    /// grant of the same key.
+    bytes32 private constant SESSION_CALL_TAG = keccak256("arbor.session-call.v2");
 
     uint8 private constant LEAF_SESSION_PERMISSIONS = 0x01;
     uint8 private constant LEAF_IDENTITY_SIGNER = 0x02;
@@ -84,6 +87,8 @@ contract ArborSessions is IArborSessions {
         uint256 leafIndex;
         SessionAttestation.Attestation attestation;
         uint256 signatureStart;
+        /// `SessionAttestation.hash(attestation)`, kept from step 2: call signatures sign it.
+        bytes32 hash;
     }
 
     /// @dev What the structure walk found.
@@ -175,8 +180,21 @@ contract ArborSessions is IArborSessions {
     }
 
     /// @inheritdoc IArborSessions
-    function sessionCallHash(bytes32 digest, uint256 callIndex) public pure returns (bytes32) {
-        return keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex));
+    function explicitSessionCallHash(bytes32 digest, uint256 callIndex, bytes32 sessionLeaf, uint256 permissionIndex)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex, sessionLeaf, permissionIndex));
+    }
+
+    /// @inheritdoc IArborSessions
+    function attestedSessionCallHash(bytes32 digest, uint256 callIndex, bytes32 attestationHash)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(SESSION_CALL_TAG, digest, callIndex, attestationHash));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -388,9 +406,8 @@ contract ArborSessions is IArborSessions {
     function _recoverAttestations(bytes calldata signature, Parsed memory parsed) private pure {
         for (uint256 a; a < parsed.attestations.length; ++a) {
             AttestationEntry memory entry = parsed.attestations[a];
-            (address recovered, ECDSA.RecoverError error,) = _recover(
-                SessionAttestation.hash(entry.attestation), signature, entry.signatureStart
-            );
+            entry.hash = SessionAttestation.hash(entry.attestation);
+            (address recovered, ECDSA.RecoverError error,) = _recover(entry.hash, signature, entry.signatureStart);
             if (error != ECDSA.RecoverError.NoError) revert InvalidAttestationSignature(a);
             address identitySigner = parsed.leaves[entry.leafIndex].signer;
             if (recovered != identitySigner) revert AttestationSignerMismatch(a, identitySigner, recovered);
@@ -434,12 +451,9 @@ contract ArborSessions is IArborSessions {
 
         uint256 auth = parsed.auths[index];
         bool explicit = signature.readUint8(auth) == AUTH_EXPLICIT;
-        address expected = explicit
-            ? parsed.leaves[signature.readUint8(auth + 1)].signer
-            : parsed.attestations[signature.readUint8(auth + 1)].attestation.approvedSigner;
-        (address recovered, ECDSA.RecoverError error,) = _recover(
-            sessionCallHash(digest, index), signature, auth + (explicit ? EXPLICIT_AUTH_HEAD : ATTESTED_AUTH_HEAD)
-        );
+        (address expected, bytes32 signed) = _callSigner(index, digest, signature, auth, explicit, parsed);
+        (address recovered, ECDSA.RecoverError error,) =
+            _recover(signed, signature, auth + (explicit ? EXPLICIT_AUTH_HEAD : ATTESTED_AUTH_HEAD));
         if (error != ECDSA.RecoverError.NoError) revert InvalidSessionCallSignature(index);
         if (recovered != expected) revert SessionSignerMismatch(index, expected, recovered);
         // The wallet has already consumed `space`: only the space named after the proven key of
@@ -455,6 +469,25 @@ contract ArborSessions is IArborSessions {
         } else {
             _checkAttestedCall(call, index, parsed.attestations[signature.readUint8(auth + 1)].attestation);
         }
+    }
+
+    /// @dev The key that must sign call `index` and the hash it signs, which names the grant the
+    /// authorisation at `auth` points at (explicit: leaf hash and permission index; attested: the
+    /// attestation's hash), so the signature holds only for that grant.
+    function _callSigner(
+        uint256 index,
+        bytes32 digest,
+        bytes calldata signature,
+        uint256 auth,
+        bool explicit,
+        Parsed memory parsed
+    ) private pure returns (address key, bytes32 signed) {
+        if (explicit) {
+            Leaf memory leaf = parsed.leaves[signature.readUint8(auth + 1)];
+            return (leaf.signer, explicitSessionCallHash(digest, index, leaf.hash, signature.readUint8(auth + 2)));
+        }
+        AttestationEntry memory entry = parsed.attestations[signature.readUint8(auth + 1)];
+        return (entry.attestation.approvedSigner, attestedSessionCallHash(digest, index, entry.hash));
     }
 
     /// @dev The session key, for an attested call the identity signer behind it, then the target.
@@ -563,13 +596,20 @@ contract ArborSessions is IArborSessions {
         if (call.value != 0) revert AttestedSessionValue(index, call.value);
 
         bytes32 magic = SessionAttestation.acceptMagic(msg.sender, attestation.audienceHash, attestation.issuerHash);
-        (bool success, bytes memory result) = call.target.staticcall(
-            abi.encodeCall(IAcceptsAttestedSessions.acceptAttestedRequest, (msg.sender, attestation, call))
-        );
-        // No code, a revert, a short answer or another value: all refuse.
-        if (!success || result.length < 32 || abi.decode(result, (bytes32)) != magic) {
-            revert AttestedRequestRejected(index, call.target);
+        bytes memory request = abi.encodeCall(IAcceptsAttestedSessions.acceptAttestedRequest, (msg.sender, attestation, call));
+        address target = call.target;
+        bool accepted;
+        // Only the first word of the answer is copied (as OpenZeppelin's SignatureChecker reads an
+        // ERC-1271 answer): a target that answers with a huge blob pays for building it, and the
+        // batch never pays again to copy it. No code, a revert, a short answer or another first
+        // word: all refuse.
+        assembly ("memory-safe") {
+            // Out area: the scratch space 0x00-0x1f, which Solidity lets inline assembly overwrite.
+            let success := staticcall(gas(), target, add(request, 0x20), mload(request), 0x00, 0x20)
+            // With fewer than 32 bytes returned, the scratch word holds stale bytes: the size test rules it out.
+            accepted := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
         }
+        if (!accepted) revert AttestedRequestRejected(index, target);
     }
 
     // ---------------------------------------------------------------------------------------

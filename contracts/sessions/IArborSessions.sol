@@ -70,6 +70,8 @@ interface IArborSessions {
     /// @notice Thrown when the session key's ECDSA signature of call `callIndex` does not recover.
     error InvalidSessionCallSignature(uint256 callIndex);
     /// @notice Thrown when call `callIndex` was signed by `recovered` instead of the session key `expected`.
+    /// A signature made for another wallet, chain, nonce, position or authorisation (another leaf,
+    /// permission or attestation) recovers to an unrelated `recovered` and fails here too.
     error SessionSignerMismatch(uint256 callIndex, address expected, address recovered);
     /// @notice Thrown when a session batch runs in nonce space `space` instead of the space of
     /// `sessionKey`, the key that signs its first call (`uint256(uint160(sessionKey))`): a session
@@ -155,6 +157,29 @@ interface IArborSessions {
     /// @notice Native value the session whose leaf hash is `sessionLeaf` has sent from `wallet`.
     function valueUsed(address wallet, bytes32 sessionLeaf) external view returns (uint256);
 
-    /// @notice What the session key signs for call `callIndex` of the batch with `digest`.
-    function sessionCallHash(bytes32 digest, uint256 callIndex) external pure returns (bytes32);
+    /**
+     * @notice What the session key signs for call `callIndex` of the batch with `digest` when
+     * permission `permissionIndex` of the explicit session whose leaf hash is `sessionLeaf`
+     * authorises it: `keccak256(abi.encode(keccak256("arbor.session-call.v2"), digest, callIndex,
+     * sessionLeaf, permissionIndex))`.
+     * @dev The leaf and the permission are signed so that nobody who relays the batch can charge
+     * the call to another grant of the same key (another permission, another leaf).
+     */
+    function explicitSessionCallHash(bytes32 digest, uint256 callIndex, bytes32 sessionLeaf, uint256 permissionIndex)
+        external
+        pure
+        returns (bytes32);
+
+    /**
+     * @notice What the session key signs for call `callIndex` of the batch with `digest` when the
+     * attestation whose `attestationHash` (lib/sessions/ATTESTATION.md) is `attestationHash`
+     * authorises it: `keccak256(abi.encode(keccak256("arbor.session-call.v2"), digest, callIndex,
+     * attestationHash))`.
+     * @dev The attestation is signed so that nobody who relays the batch can move the call to
+     * another attestation of the same key (another app, another issuer, another time window).
+     */
+    function attestedSessionCallHash(bytes32 digest, uint256 callIndex, bytes32 attestationHash)
+        external
+        pure
+        returns (bytes32);
 }

@@ -13,7 +13,7 @@ import { normalizeCall, type NormalizedCall } from "../payload/calls";
 import type { CallInput } from "../payload/types";
 import { hashAttestation } from "./attestation";
 import { splitSignature, tryRecoverEcdsa } from "../signature/ecdsa";
-import { sessionCallHash } from "./session-call-hash";
+import { sessionCallHash, type SessionCallGrant } from "./session-call-hash";
 import { SessionError } from "./session-error";
 import { decodeSessionSignature, type DecodedSessionSignature } from "./session-signature";
 import { acceptAttestedRequestMagic, usageKey, type SessionState } from "./session-state";
@@ -139,10 +139,10 @@ export async function checkSessionCalls(input: CheckSessionCallsInput): Promise<
   const signature = hexToBytes(input.signature, "signature");
   try {
     const decoded = decodeSessionSignature(signature, calls.length);
-    recoverAttestations(decoded);
+    const attestationHashes = recoverAttestations(decoded);
     checkProofFlags(decoded.leaves.length, decoded.proofFlagBytes);
     const root = processMultiProof({ leaves: decoded.leafHashes, proof: decoded.proof, proofFlags: decoded.proofFlags });
-    const run = new CallChecker(decoded, space, digest, wallet, sessions, chainId, timestamp, input.state);
+    const run = new CallChecker(decoded, attestationHashes, space, digest, wallet, sessions, chainId, timestamp, input.state);
     run.blocklistEmpty = (await input.state.blockedCount()) === 0n;
     for (let i = 0; i < calls.length; i++) await run.check(calls[i], i);
     const imageHash = computeImageHash(root, decoded.threshold, decoded.checkpoint);
@@ -161,16 +161,18 @@ export async function checkSessionCalls(input: CheckSessionCallsInput): Promise<
   }
 }
 
-/** Step 2: every attestation is signed by the identity signer of the leaf it names. */
-function recoverAttestations(decoded: DecodedSessionSignature): void {
-  decoded.attestations.forEach((entry, a) => {
-    const recovered = tryRecoverSigner(hashAttestation(entry.attestation) as Hex, entry.signature);
+/** Step 2: every attestation is signed by the identity signer of the leaf it names. Returns their hashes (call signatures sign them). */
+function recoverAttestations(decoded: DecodedSessionSignature): Hex[] {
+  return decoded.attestations.map((entry, a) => {
+    const hash = hashAttestation(entry.attestation) as Hex;
+    const recovered = tryRecoverSigner(hash, entry.signature);
     if (recovered === undefined) throw new SessionError("InvalidAttestationSignature", [BigInt(a)], "the attestation signature does not recover");
     const leaf = decoded.leaves[entry.identityLeaf];
     const identitySigner = leaf.kind === "identity-signer" ? leaf.signer : undefined;
     if (recovered !== identitySigner) {
       throw new SessionError("AttestationSignerMismatch", [BigInt(a), identitySigner, recovered], "the attestation was signed by another key");
     }
+    return hash;
   });
 }
 
@@ -182,6 +184,7 @@ class CallChecker {
 
   constructor(
     private readonly decoded: DecodedSessionSignature,
+    private readonly attestationHashes: readonly Hex[],
     private readonly space: bigint,
     private readonly digest: Hex,
     private readonly wallet: Hex,
@@ -198,11 +201,16 @@ class CallChecker {
     if (call.target === this.sessions) throw new SessionError("SessionModuleCall", [i], "sessions may not call the sessions module");
 
     const auth = this.decoded.calls[index];
+    // The key must have signed this call under this very grant (leaf and permission, or attestation).
     const expected =
       auth.kind === "explicit"
         ? (this.decoded.leaves[auth.leafIndex] as { sessionSigner: Hex }).sessionSigner
         : (this.decoded.attestations[auth.attestationIndex].attestation.approvedSigner as Hex);
-    const recovered = tryRecoverSigner(sessionCallHash(this.digest, index), auth.signature);
+    const grant: SessionCallGrant =
+      auth.kind === "explicit"
+        ? { kind: "explicit", sessionLeaf: this.decoded.leafHashes[auth.leafIndex], permissionIndex: auth.permissionIndex }
+        : { kind: "attested", attestationHash: this.attestationHashes[auth.attestationIndex] };
+    const recovered = tryRecoverSigner(sessionCallHash(this.digest, index, grant), auth.signature);
     if (recovered === undefined) throw new SessionError("InvalidSessionCallSignature", [i], "the call signature does not recover");
     if (recovered !== expected) throw new SessionError("SessionSignerMismatch", [i, expected, recovered], "the call was signed by another key");
     if (index === 0 && this.space !== BigInt(expected)) {

@@ -38,7 +38,7 @@ export {
   type NativeValueGrant,
 } from "./permission-builders";
 export { explicitSession, sessionPermissionsLeaf, type ExplicitSession, type ExplicitSessionOptions } from "./explicit-session";
-export { SESSION_CALL_TAG, sessionCallHash } from "./session-call-hash";
+export { SESSION_CALL_TAG, sessionCallHash, type SessionCallGrant } from "./session-call-hash";
 export {
   SESSION_SIGNATURE_FLAGS,
   encodeSessionSignature,

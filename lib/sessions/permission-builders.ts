@@ -178,7 +178,7 @@ export function erc20ApproveUpTo(token: string, spender: string, amount: bigint)
   };
 }
 
-/** A grant of native value: the session's `valueLimit`, optionally with a permission to pay `to`. */
+/** A grant of native value: the session's `valueLimit`, optionally with `anyCall(to)` (any call to `to`, not only plain payments). */
 export interface NativeValueGrant {
   kind: "native-value";
   amount: bigint;
@@ -187,7 +187,11 @@ export interface NativeValueGrant {
 
 /**
  * Native value up to `amount` in total over the session's life (the leaf's `valueLimit`, which
- * applies to every call of the session). With `to`, also permits plain calls to `to`.
+ * applies to every call of the session). With `to`, also adds `anyCall(to)`: the session may then
+ * make any call to `to`, with any calldata (any function, not only a plain transfer) and any value
+ * within the limit. Rules can only compare calldata words, and bytes past the end read as zero,
+ * so "empty calldata" cannot be expressed: to allow only some functions of `to`, leave `to` out
+ * and add `onlyFunction(to, ...)` grants instead.
  *
  * @example
  * explicitSession({ ..., grants: [nativeValueUpTo(parseEther("0.1"), shop)] })

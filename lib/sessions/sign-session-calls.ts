@@ -2,7 +2,7 @@
  * Builds a complete session signature for a batch: picks the configuration leaves the calls use,
  * proves them with one multiproof, and has each call signed by its session key.
  */
-import { SigningKey } from "ethers";
+import { SigningKey, computeAddress } from "ethers";
 import { InvalidArgumentError } from "../errors";
 import { checkUint, normalizeBytes32, type Hex } from "../hex";
 import type { Configuration } from "../configuration/configuration";
@@ -14,7 +14,7 @@ import { hashAttestation, recoverAttestationSigner, type Attestation } from "./a
 import { nonCumulativeRulesHold } from "./check-session-calls";
 import type { ExplicitSession } from "./explicit-session";
 import { sessionBatchSpace } from "./session-batch-space";
-import { sessionCallHash } from "./session-call-hash";
+import { sessionCallHash, type SessionCallGrant } from "./session-call-hash";
 import {
   encodeSessionSignature,
   type CallAuthorisation,
@@ -79,12 +79,33 @@ function choosePermission(permissions: readonly Permission[], call: NormalizedCa
 }
 
 /**
- * Signs a batch with session keys and returns the session signature to pass to `execute`.
- * Throws {@link InvalidArgumentError} when a session leaf or identity signer is not in the
- * configuration (`LEAF_NOT_FOUND`), the signers do not match the calls, or `space` is not the
- * nonce space of the key that signs call 0 (`SESSION_NONCE_SPACE`: the contracts would refuse
- * the batch with `SessionNonceSpace`). It cannot see which space `digest` was computed with:
- * compute it with the same `space`.
+ * The signing key of signer `i`, refused unless it is the key the contracts will check the call
+ * against: the explicit session's `sessionSigner`, or the attestation's `approvedSigner`.
+ */
+function sessionSigningKey(signer: SessionCallSigner, i: number): SigningKey {
+  const signingKey = toSigningKey(signer.key, `signers[${i}].key`);
+  const expected = "session" in signer ? signer.session.leaf.sessionSigner : signer.attestation.approvedSigner;
+  const actual = computeAddress(signingKey.publicKey);
+  if (actual.toLowerCase() !== String(expected).toLowerCase()) {
+    const owner = "session" in signer ? "the session's sessionSigner" : "the attestation's approvedSigner";
+    throw new InvalidArgumentError("SESSION_KEY_MISMATCH", `signers[${i}].key`, `the key of ${actual} is not ${owner} (${expected})`, {
+      details: { expected, actual },
+    });
+  }
+  return signingKey;
+}
+
+/**
+ * Signs a batch with session keys and returns the session signature to pass to `execute`. Each
+ * call is signed under its grant (ENCODING.md, "Call signatures"): the session leaf and the
+ * permission, or the attestation, so the signature holds for that grant only.
+ * Throws {@link InvalidArgumentError}, before anything is signed, when a session leaf or identity
+ * signer is not in the configuration (`LEAF_NOT_FOUND`), the signers do not match the calls, a
+ * key is not the session's key (`SESSION_KEY_MISMATCH`: the explicit session's `sessionSigner`
+ * or the attestation's `approvedSigner`; the contracts would refuse the call with
+ * `SessionSignerMismatch`), or `space` is not the nonce space of the key that signs call 0
+ * (`SESSION_NONCE_SPACE`: the contracts would refuse the batch with `SessionNonceSpace`). It
+ * cannot see which space `digest` was computed with: compute it with the same `space`.
  *
  * @example
  * const signers = [{ session, key: sessionKey }];
@@ -116,8 +137,8 @@ export function signSessionCalls(input: SignSessionCallsInput): Hex {
   // The distinct leaves the calls use, keyed by leaf hash, and what the signature carries for each.
   const used = new Map<Hex, { leaf: Leaf; entry: SessionSignatureLeaf; permissions: readonly Permission[] }>();
   const attestations: (SessionSignatureAttestation & { identityHash: Hex; key: string })[] = [];
-  const references = input.signers.map((signer, i): { leafHash: Hex } | { attestationIndex: number } => {
-    if (typeof signer !== "object" || signer === null || !("key" in signer)) {
+  const references = input.signers.map((signer, i): { leafHash: Hex } | { attestationIndex: number; attestationHash: Hex } => {
+    if (typeof signer !== "object" || signer === null || !("key" in signer) || !("session" in signer || "attestation" in signer)) {
       throw new InvalidArgumentError("INVALID_SIGNER", `signers[${i}]`, "expected {session, key} or {attestation, attestationSignature, key}");
     }
     if ("session" in signer) {
@@ -126,18 +147,21 @@ export function signSessionCalls(input: SignSessionCallsInput): Hex {
       used.set(hash, { leaf, entry: { ...leaf, permissions: encodedPermissions }, permissions });
       return { leafHash: hash };
     }
+    const attestationHash = hashAttestation(signer.attestation) as Hex;
     const identity = recoverAttestationSigner(signer.attestation, signer.attestationSignature) as Hex;
     const identityLeaf: Leaf = { kind: "identity-signer", signer: identity };
     const identityHash = leafHash(identityLeaf);
     used.set(identityHash, { leaf: identityLeaf, entry: { kind: "identity-signer", signer: identity }, permissions: [] });
-    const key = `${hashAttestation(signer.attestation)}/${signer.attestationSignature.toLowerCase()}`;
+    const key = `${attestationHash}/${signer.attestationSignature.toLowerCase()}`;
     let attestationIndex = attestations.findIndex((a) => a.key === key);
     if (attestationIndex < 0) {
       attestationIndex = attestations.length;
       attestations.push({ identityLeaf: -1, attestation: signer.attestation, signature: signer.attestationSignature as Hex, identityHash, key });
     }
-    return { attestationIndex };
+    return { attestationIndex, attestationHash };
   });
+  // Every key is checked before any is used, so a wrong key leaves nothing signed behind.
+  const signingKeys = input.signers.map((signer, i) => sessionSigningKey(signer, i));
 
   const proof = input.configuration.multiProof([...used.values()].map((u) => u.leaf));
   // The multiproof's leaves are in ascending hash order: the order the signature lists them in.
@@ -145,16 +169,20 @@ export function signSessionCalls(input: SignSessionCallsInput): Hex {
   const leaves = order.map((hash) => used.get(hash)!.entry);
 
   const authorisations: CallAuthorisation[] = input.signers.map((signer, i) => {
-    const sig = toSigningKey(signer.key, `signers[${i}].key`).sign(sessionCallHash(digest, i));
-    const signature = `0x${sig.r.slice(2)}${sig.s.slice(2)}${sig.v.toString(16)}` as Hex;
     const reference = references[i];
+    const sign = (grant: SessionCallGrant): Hex => {
+      const sig = signingKeys[i].sign(sessionCallHash(digest, i, grant));
+      return `0x${sig.r.slice(2)}${sig.s.slice(2)}${sig.v.toString(16)}` as Hex;
+    };
     if ("leafHash" in reference) {
       const permissionIndex =
         "permissionIndex" in signer && signer.permissionIndex !== undefined
           ? signer.permissionIndex
           : choosePermission(used.get(reference.leafHash)!.permissions, calls[i]);
+      const signature = sign({ kind: "explicit", sessionLeaf: reference.leafHash, permissionIndex });
       return { kind: "explicit", leafIndex: order.indexOf(reference.leafHash), permissionIndex, signature };
     }
+    const signature = sign({ kind: "attested", attestationHash: reference.attestationHash });
     return { kind: "attested", attestationIndex: reference.attestationIndex, signature };
   });
 

@@ -33,6 +33,7 @@ import {
   signBatch,
   walletFor,
   type SessionsFixture,
+  withCallSignedBy,
 } from "./fixture";
 
 const [identity, identity2, sessionKey, otherKey, stranger] = keys(5, "attested-session-keys");
@@ -153,7 +154,7 @@ describe("ArborSessions (attested sessions)", () => {
     it("rejects with SessionSignerMismatch when a key other than the approved signer signs the call", async () => {
       const { f, configuration, wallet, now } = await attestedSetup();
       const signed = attest(identity, sessionKey.address, APP_ORIGIN, now);
-      const batch = await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(1n) }], [{ ...signed, key: otherKey }]);
+      const batch = withCallSignedBy(await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(1n) }], [{ ...signed, key: sessionKey }]), 0, otherKey);
       await expectRejected(f, wallet, configuration, batch, "SessionSignerMismatch", () => [0n, sessionKey.address, otherKey.address]);
     });
 

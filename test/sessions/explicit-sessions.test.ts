@@ -36,6 +36,7 @@ import {
   transferData,
   walletFor,
   type SessionsFixture,
+  withCallSignedBy,
 } from "./fixture";
 
 const FAR = 4_000_000_000n; // a deadline in 2096
@@ -115,7 +116,11 @@ describe("ArborSessions (explicit sessions)", () => {
       await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 100n) }], [{ session: sessionA, key: alice }]));
 
       // Alice cannot spend under Bob's leaf: the leaf names Bob's key.
-      const stolen = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 10n) }], [{ session: sessionB, key: alice }]);
+      const stolen = withCallSignedBy(
+        await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 10n) }], [{ session: sessionB, key: bob }]),
+        0,
+        alice,
+      );
       await expectRejected(f, wallet, configuration, stolen, "SessionSignerMismatch", () => [0n, bob.address, alice.address]);
 
       // Bob's allowance is untouched by Alice's spending, and Bob's spending does not reset Alice's.
@@ -145,9 +150,10 @@ describe("ArborSessions (explicit sessions)", () => {
       const batch = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 5n) }], [{ session: sessionA, key: alice }]);
       // Same calls, space and nonce, but wallet2's digest differs: the key's signature recovers to someone else.
       const replay = { ...batch, digest: hashCalls({ calls: batch.calls, space: batch.space, nonce: batch.nonce }, { wallet: address2, chainId: f.chainId }) };
+      const signed = decodeSessionSignature(batch.signature, 1);
       const recovered = ethers.recoverAddress(
-        await f.sessions.sessionCallHash(replay.digest, 0),
-        ethers.Signature.from(decodeSessionSignature(batch.signature, 1).calls[0].signature),
+        await f.sessions.explicitSessionCallHash(replay.digest, 0, signed.leafHashes[0], 0),
+        ethers.Signature.from(signed.calls[0].signature),
       );
       await expectRejected(f, wallet2, other, replay, "SessionSignerMismatch", () => [0n, alice.address, recovered]);
     });
@@ -157,9 +163,10 @@ describe("ArborSessions (explicit sessions)", () => {
       const calls = [{ target: f.tokenAddress, data: transferData(recipient, 5n) }];
       const forMainnet = await signBatch(wallet, configuration, calls, [{ session: sessionB, key: bob }], { chainId: 1n });
       const here = { ...forMainnet, digest: hashCalls({ calls, space: forMainnet.space, nonce: forMainnet.nonce }, { wallet: address, chainId: f.chainId }) };
+      const signed = decodeSessionSignature(forMainnet.signature, 1);
       const recovered = ethers.recoverAddress(
-        await f.sessions.sessionCallHash(here.digest, 0),
-        ethers.Signature.from(decodeSessionSignature(forMainnet.signature, 1).calls[0].signature),
+        await f.sessions.explicitSessionCallHash(here.digest, 0, signed.leafHashes[0], 0),
+        ethers.Signature.from(signed.calls[0].signature),
       );
       await expectRejected(f, wallet, configuration, here, "SessionSignerMismatch", () => [0n, bob.address, recovered]);
     });

@@ -17,15 +17,20 @@ import { signPayload } from "../../lib/signature/sign-payload";
 import { ecdsaSigner } from "../../lib/signature/signers";
 import {
   IDENTITY_TYPE,
+  hashAttestation,
   hashAudience,
   hashIssuer,
   signAttestation,
   type Attestation,
   chainSessionState,
   checkSessionCalls,
+  decodeSessionSignature,
+  encodeSessionSignature,
   sessionBatchSpace,
+  sessionCallHash,
   signSessionCalls,
   type CheckSessionCallsResult,
+  type SessionCallGrant,
   type SessionCallSigner,
 } from "../../lib/sessions";
 import { deployArbor, deployWallet, keys, type ArborDeployment } from "../helpers/arbor";
@@ -122,6 +127,26 @@ export async function signBatch(
   const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
   const signature = signSessionCalls({ configuration, calls, space: ownSpace, digest, signers });
   return { calls, space, nonce, digest, signature };
+}
+
+/**
+ * `signature` with call `index` signed by `key` instead, over the hash its authorisation names
+ * (signSessionCalls refuses a key that is not the session's, so tests make wrong-key signatures here).
+ */
+export function resignCall(signature: Hex, callsLength: number, digest: Hex, index: number, key: EthersWallet): Hex {
+  const decoded = decodeSessionSignature(signature, callsLength);
+  const auth = decoded.calls[index];
+  const grant: SessionCallGrant =
+    auth.kind === "explicit"
+      ? { kind: "explicit", sessionLeaf: decoded.leafHashes[auth.leafIndex], permissionIndex: auth.permissionIndex }
+      : { kind: "attested", attestationHash: hashAttestation(decoded.attestations[auth.attestationIndex].attestation) };
+  const callSignature = key.signingKey.sign(sessionCallHash(digest, index, grant)).serialized as Hex;
+  return encodeSessionSignature({ ...decoded, calls: decoded.calls.map((c, i) => (i === index ? { ...c, signature: callSignature } : c)) });
+}
+
+/** The batch with call `index` signed by `key` (see {@link resignCall}). */
+export function withCallSignedBy(batch: SessionBatch, index: number, key: EthersWallet): SessionBatch {
+  return { ...batch, signature: resignCall(batch.signature, batch.calls.length, batch.digest, index, key) };
 }
 
 export function send(wallet: ArborWallet, batch: Pick<SessionBatch, "calls" | "space" | "nonce" | "signature">) {

@@ -41,6 +41,7 @@ import {
   transferData,
   walletFor,
   type SessionsFixture,
+  withCallSignedBy,
 } from "./fixture";
 
 const FAR = 4_000_000_000n;
@@ -156,7 +157,11 @@ describe("ArborSessions (nonce spaces)", () => {
     it("reports SessionSignerMismatch first when call 0 is signed by another key in a foreign space", async () => {
       const { f, sessionA, configuration, wallet } = await twoSessionsSetup();
       // Bob signs under Alice's leaf in space 0: the signer is checked before the space.
-      const batch = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 1n) }], [{ session: sessionA, key: bob }], { space: 0n });
+      const batch = withCallSignedBy(
+        await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 1n) }], [{ session: sessionA, key: alice }], { space: 0n }),
+        0,
+        bob,
+      );
       await expectRejected(f, wallet, configuration, batch, "SessionSignerMismatch", () => [0n, alice.address, bob.address]);
     });
 

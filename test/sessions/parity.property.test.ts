@@ -3,7 +3,9 @@
  *
  * Law: for random session leaves (random permissions and rules), random batches of calls, random
  * signing keys, random nonce spaces (mostly the first call's key's own, sometimes the owners' 0,
- * another session key's or any word) and random corruptions of the signature, `checkSessionCalls` accepts exactly when
+ * another session key's or any word) and random corruptions of the signature (bit flips, cuts,
+ * extra bytes, and a call re-routed to another leaf, permission or attestation after signing),
+ * `checkSessionCalls` accepts exactly when
  * `ArborSessions.validateSessionCalls` returns, with the same image hash, and otherwise names the
  * same custom error with the same arguments.
  *
@@ -26,15 +28,19 @@ import {
   SELECTOR_MASK,
   chainSessionState,
   checkSessionCalls,
+  decodeSessionSignature,
+  encodeSessionSignature,
   explicitSession,
   sessionBatchSpace,
   sessionNonceSpace,
   signSessionCalls,
+  SessionError,
+  type CallAuthorisation,
   type CheckSessionCallsResult,
   type SessionCallSigner,
 } from "../../lib/sessions";
 import { keys } from "../helpers/arbor";
-import { APP_ORIGIN, OTHER_ORIGIN, attest, contractCalls } from "./fixture";
+import { APP_ORIGIN, OTHER_ORIGIN, attest, contractCalls, resignCall } from "./fixture";
 import type { ArborSessions } from "../../typechain-types";
 
 const RUNS = Number(process.env.SESSIONS_PROPERTY_RUNS ?? (process.env.CI ? 2000 : 500));
@@ -134,9 +140,16 @@ const arbCall: fc.Arbitrary<CallSpec> = fc.record({
   window: fc.oneof({ weight: 10, arbitrary: fc.constant<CallSpec["window"]>("current") }, { weight: 1, arbitrary: fc.constantFrom<CallSpec["window"]>("expired", "future") }),
 });
 
-type Corruption = { kind: "none" } | { kind: "flip"; at: number; bit: number } | { kind: "truncate"; by: number } | { kind: "append"; byte: number };
+/** `reroute`: after signing, call `call` (modulo the count) names another leaf, permission or attestation (`to` picks which and where). */
+type Corruption =
+  | { kind: "none" }
+  | { kind: "flip"; at: number; bit: number }
+  | { kind: "truncate"; by: number }
+  | { kind: "append"; byte: number }
+  | { kind: "reroute"; call: number; to: number };
 const arbCorruption: fc.Arbitrary<Corruption> = fc.oneof(
   { weight: 12, arbitrary: fc.constant<Corruption>({ kind: "none" }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reroute" as const), call: fc.nat(), to: fc.nat({ max: 15 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("truncate" as const), by: fc.integer({ min: 1, max: 200 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("append" as const), byte: fc.integer({ min: 0, max: 255 }) }) },
@@ -200,6 +213,8 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
 
   const calls: CallInput[] = [];
   const signers: SessionCallSigner[] = [];
+  // Calls to be signed by a key that is not their session's (signSessionCalls refuses to): re-signed after.
+  const wrongKeys = new Map<number, EthersWallet>();
   c.calls.forEach((spec, i) => {
     const args = spec.args.map((a) => a.toString(16).padStart(64, "0")).join("");
     const data = `${SELECTORS[spec.selector]}${args}` as Hex;
@@ -212,7 +227,8 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
       const target = spec.target < 3 ? world.app : spec.target < 4 ? world.otherApp : targetOf(spec.target);
       // lib/payload refuses a delegate call with value (the wallet would too): keep it plain.
       calls.push({ target, data, value: spec.delegateCall ? 0n : spec.value, delegateCall: spec.delegateCall });
-      signers.push({ ...signed, key: spec.wrongKey ? wrong : approved });
+      signers.push({ ...signed, key: approved });
+      if (spec.wrongKey) wrongKeys.set(i, wrong);
       return;
     }
     const session = withLimits[spec.session];
@@ -222,7 +238,8 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
     const permission = session.permissions[permissionIndex];
     const target = permission !== undefined && spec.target < 4 ? permission.target : targetOf(spec.target);
     calls.push({ target, data, value: spec.delegateCall ? 0n : spec.value, delegateCall: spec.delegateCall });
-    signers.push({ session, key: spec.wrongKey ? wrong : SESSION_KEYS[c.sessions[spec.session].key], permissionIndex });
+    signers.push({ session, key: SESSION_KEYS[c.sessions[spec.session].key], permissionIndex });
+    if (spec.wrongKey) wrongKeys.set(i, wrong);
   });
 
   // The signature is the same whatever the space (the space only enters the digest, random here):
@@ -230,8 +247,15 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
   const ownSpace = sessionBatchSpace(signers);
   const space =
     c.space.kind === "own" ? ownSpace : c.space.kind === "zero" ? 0n : c.space.kind === "key" ? sessionNonceSpace(SESSION_KEYS[c.space.key].address) : c.space.value;
-  let signature = ethers.getBytes(signSessionCalls({ configuration, calls, space: ownSpace, digest: c.digest, signers }));
+  let signed = signSessionCalls({ configuration, calls, space: ownSpace, digest: c.digest, signers });
+  // A signature that does not decode (a permission index past the end) fails in step 1 on both
+  // sides, before any call signature is looked at: who signed, and which grant a call names, cannot matter.
+  if (decodes(signed, calls.length)) {
+    for (const [i, key] of wrongKeys) signed = resignCall(signed, calls.length, c.digest, i, key);
+    if (c.corruption.kind === "reroute") signed = reroute(signed, calls.length, c.corruption.call, c.corruption.to);
+  }
   const corruption = c.corruption;
+  let signature = ethers.getBytes(signed);
   if (corruption.kind === "flip") {
     signature = signature.slice();
     signature[corruption.at % signature.length] ^= 1 << corruption.bit;
@@ -241,6 +265,35 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
     signature = Uint8Array.from([...signature, corruption.byte]);
   }
   return { configuration, calls, space, signature: ethers.hexlify(signature) as Hex };
+}
+
+function decodes(signature: Hex, callsLength: number): boolean {
+  try {
+    decodeSessionSignature(signature, callsLength);
+    return true;
+  } catch (error) {
+    if (error instanceof SessionError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The signature with call `call` (modulo the count) pointed at another grant, keeping its call
+ * signature: `to` even moves an explicit call to permission `to / 2 % 4` of its leaf, odd to leaf
+ * `to >> 1` modulo the leaf count (maybe the identity leaf); an attested call goes to attestation
+ * `to % (count + 1)`. Indices may land out of range or on the same grant: both sides must agree anyway.
+ */
+function reroute(signature: Hex, callsLength: number, call: number, to: number): Hex {
+  const decoded = decodeSessionSignature(signature, callsLength);
+  const index = call % callsLength;
+  const auth = decoded.calls[index];
+  const moved: CallAuthorisation =
+    auth.kind === "explicit"
+      ? to % 2 === 0
+        ? { ...auth, permissionIndex: (to >> 1) % 4 }
+        : { ...auth, leafIndex: (to >> 1) % decoded.leaves.length }
+      : { ...auth, attestationIndex: to % (decoded.attestations.length + 1) };
+  return encodeSessionSignature({ ...decoded, calls: decoded.calls.map((c, i) => (i === index ? moved : c)) });
 }
 
 // ---------------------------------------------------------------------------------------------

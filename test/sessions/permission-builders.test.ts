@@ -23,7 +23,14 @@ import {
   memorySessionState,
   nativeValueUpTo,
   onlyFunction,
+  IDENTITY_TYPE,
+  decodeSessionSignature,
+  hashAttestation,
+  hashAudience,
+  hashIssuer,
+  sessionCallHash,
   sessionNonceSpace,
+  signAttestation,
   signSessionCalls,
   toSelector,
 } from "../../lib/sessions";
@@ -191,6 +198,103 @@ describe("signSessionCalls", () => {
   it("throws SIGNER_COUNT_MISMATCH when there is not one signer per call", () => {
     const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }] });
     expectInvalid(() => signSessionCalls({ configuration, calls: [{ target: TOKEN }], space: sessionNonceSpace(KEY.address), digest: ethers.ZeroHash, signers: [] }), "SIGNER_COUNT_MISMATCH", "signers");
+  });
+
+  describe("session key check", () => {
+    const IDENTITY = new ethers.Wallet(ethers.id("builders-identity"));
+    const OTHER = new ethers.Wallet(ethers.id("builders-other-key"));
+    const session = explicitSession({ sessionSigner: KEY.address, chainId: 1n, deadline: 5n, grants: [anyCall(TOKEN), anyCall(TO)] });
+    const attestation = {
+      approvedSigner: KEY.address,
+      identityType: IDENTITY_TYPE.email,
+      issuerHash: hashIssuer("email"),
+      audienceHash: hashAudience("https://game.example"),
+      applicationData: "0x",
+      issuedAt: 0n,
+      expiresAt: 10n,
+    };
+    const attestationSignature = signAttestation(attestation, IDENTITY.privateKey);
+    const configuration = Configuration.of({
+      threshold: 1n,
+      checkpoint: 0n,
+      leaves: [{ kind: "ecdsa-signer", signer: OWNER.address as Hex, weight: 1n }, session.leaf, { kind: "identity-signer", signer: IDENTITY.address as Hex }],
+    });
+    const space = sessionNonceSpace(KEY.address);
+    const digest = ethers.id("builders-digest");
+
+    function expectKeyMismatch(fn: () => unknown, field: string, expected: string, actual: string) {
+      try {
+        fn();
+      } catch (error) {
+        expect(error).to.be.instanceOf(InvalidArgumentError);
+        const e = error as InvalidArgumentError;
+        expect([e.name, e.code, e.field]).to.deep.equal(["InvalidArgumentError", "SESSION_KEY_MISMATCH", field]);
+        expect(e.details).to.deep.equal({ expected, actual });
+        return;
+      }
+      expect.fail("expected SESSION_KEY_MISMATCH");
+    }
+
+    it("throws SESSION_KEY_MISMATCH when the key of an explicit call is not the session's sessionSigner", () => {
+      expectKeyMismatch(
+        () => signSessionCalls({ configuration, calls: [{ target: TOKEN }], space, digest, signers: [{ session, key: OTHER }] }),
+        "signers[0].key",
+        KEY.address,
+        OTHER.address,
+      );
+    });
+
+    it("throws SESSION_KEY_MISMATCH when the key of an attested call is not the attestation's approvedSigner (the identity key included)", () => {
+      for (const wrong of [OTHER, IDENTITY]) {
+        expectKeyMismatch(
+          () => signSessionCalls({ configuration, calls: [{ target: TOKEN }], space, digest, signers: [{ attestation, attestationSignature, key: wrong.privateKey }] }),
+          "signers[0].key",
+          KEY.address,
+          wrong.address,
+        );
+      }
+    });
+
+    it("throws SESSION_KEY_MISMATCH naming the signer when only a later call has a wrong key", () => {
+      expectKeyMismatch(
+        () =>
+          signSessionCalls({
+            configuration,
+            calls: [{ target: TOKEN }, { target: TO }],
+            space,
+            digest,
+            signers: [{ session, key: KEY }, { session, key: OTHER.signingKey }],
+          }),
+        "signers[1].key",
+        KEY.address,
+        OTHER.address,
+      );
+    });
+
+    it("signs each call under its grant when the keys are right, given as a Wallet, a SigningKey, hex or bytes", () => {
+      const keysAs = [KEY, KEY.signingKey, KEY.privateKey, ethers.getBytes(KEY.privateKey)];
+      for (const key of keysAs) {
+        const signature = signSessionCalls({
+          configuration,
+          calls: [{ target: TOKEN }, { target: TO }, { target: TOKEN }],
+          space,
+          digest,
+          signers: [{ session, key }, { session, key }, { attestation, attestationSignature, key }],
+        });
+        const decoded = decodeSessionSignature(signature, 3);
+        const sessionLeaf = decoded.leafHashes[(decoded.calls[0] as { leafIndex: number }).leafIndex];
+        // Call 1 goes to TO, covered by permission 1: the library picks it and signs it.
+        expect(decoded.calls.map((c) => (c.kind === "explicit" ? c.permissionIndex : -1))).to.deep.equal([0, 1, -1]);
+        const grants = [
+          { kind: "explicit" as const, sessionLeaf, permissionIndex: 0 },
+          { kind: "explicit" as const, sessionLeaf, permissionIndex: 1 },
+          { kind: "attested" as const, attestationHash: hashAttestation(attestation) },
+        ];
+        decoded.calls.forEach((call, i) => {
+          expect(ethers.recoverAddress(sessionCallHash(digest, i, grants[i]), call.signature)).to.equal(KEY.address);
+        });
+      }
+    });
   });
 
   it("throws INVALID_PRIVATE_KEY without echoing the key when the key is not a valid scalar", () => {
