@@ -8,9 +8,9 @@ import { IDENTITY_TYPE, hashIssuer } from "../../lib/sessions";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { chainSessionState, checkSessionCalls, type Attestation } from "../../lib/sessions";
+import type { Attestation } from "../../lib/sessions";
 import type { Hex } from "../../lib/hex";
-import { APP_ORIGIN, deploySessionsFixture, ownedConfiguration, playData, send, signBatch, walletFor } from "../sessions/fixture";
+import { APP_ORIGIN, checkNext, deploySessionsFixture, ownedConfiguration, playData, send, signBatch, walletFor } from "../sessions/fixture";
 import { tempDir } from "./helpers";
 
 const ECOSYSTEM = "oidc-eco";
@@ -256,20 +256,7 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
       const configuration = ownedConfiguration(f, [{ kind: "identity-signer", signer: login.signer as Hex }]);
       const { wallet, address } = await walletFor(f, configuration);
       const batch = await signBatch(wallet, configuration, [{ target: f.appAddress, data: playData(7n) }], [{ attestation, attestationSignature, key: sessionKey }]);
-      const timestamp = await nextBlockWithin(attestation);
-      const input = {
-        calls: batch.calls,
-        space: batch.space,
-        digest: batch.digest,
-        signature: batch.signature,
-        wallet: address,
-        sessions: f.sessionsAddress,
-        chainId: f.chainId,
-        timestamp,
-        state: chainSessionState({ provider: ethers.provider, sessions: f.sessionsAddress, wallet: address }),
-        walletImageHash: configuration.imageHash,
-      };
-      const check = await checkSessionCalls(input);
+      const { result: check } = await checkNext(f, wallet, configuration, batch, await nextBlockWithin(attestation));
       expect(check.ok, check.ok ? "" : check.error.message).to.equal(true);
       await (await send(wallet, batch)).wait();
       expect(await f.app.scores(address)).to.equal(7n);

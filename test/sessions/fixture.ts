@@ -154,16 +154,17 @@ export function send(wallet: ArborWallet, batch: Pick<SessionBatch, "calls" | "s
 }
 
 /**
- * Pins the next block's timestamp and runs the library's check for that block against the chain's
- * state, so the off-chain answer and the transaction see the same block.
+ * Pins the next block's timestamp (ten seconds on, or `at`) and runs the library's check for that
+ * block against the chain's state, so the off-chain answer and the transaction see the same block.
  */
 export async function checkNext(
   f: SessionsFixture,
   wallet: ArborWallet,
   configuration: Configuration,
   batch: SessionBatch,
+  at?: bigint,
 ): Promise<{ result: CheckSessionCallsResult; timestamp: bigint }> {
-  const timestamp = BigInt(await time.latest()) + 10n;
+  const timestamp = at ?? BigInt(await time.latest()) + 10n;
   await time.setNextBlockTimestamp(timestamp);
   const address = (await wallet.getAddress()) as Hex;
   const result = await checkSessionCalls({
