@@ -2,6 +2,7 @@ import { AbiCoder, Interface, type JsonRpcApiProvider, type Signer, type Transac
 import { InvalidArgumentError } from "../errors";
 import { normalizeAddress, type Hex } from "../hex";
 import { ENTRY_POINT_V08, entryPointInterface } from "./entry-point";
+import { revertData } from "../revert-data";
 import { UserOperationFailedError } from "./errors";
 import { packUserOperation } from "./pack-user-operation";
 import type { PackedUserOperation, UserOperation } from "./types";
@@ -174,15 +175,6 @@ export function decodeEntryPointRevert(error: unknown): UserOperationFailedError
     if (parsed?.name === "FailedOpWithRevert") return new UserOperationFailedError(parsed.args[0], parsed.args[1], parsed.args[2], { cause: error });
   } catch {
     return undefined;
-  }
-  return undefined;
-}
-
-function revertData(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { error?: unknown; info?: unknown }).error ?? (e as { cause?: unknown }).cause, depth++) {
-    const data = (e as { data?: unknown }).data;
-    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
-    if (data && typeof data === "object" && typeof (data as { data?: unknown }).data === "string") return (data as { data: string }).data;
   }
   return undefined;
 }
