@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import { printGasTable, runGasBench } from "./gas";
+import { evaluateTargets, printGasRows, runGasRows } from "./gas-rows";
 import { printLibraryTable, runLibraryBench } from "./library";
 import { runBlocklistSchemesBench, runSessionsGasBench } from "./sessions";
 import { benchDeployment } from "../deploy/bench";
@@ -25,6 +26,13 @@ async function main(): Promise<void> {
   const gas = await runGasBench();
   printGasTable(gas);
   results.gas = json(gas);
+
+  console.log("\n== Gas rows: Arbor, Safe 1.5, Sequence v2, SimpleAccount 0.8 (direct and UserOp), one run ==\n");
+  const gasRows = await runGasRows();
+  const targets = evaluateTargets(gasRows);
+  printGasRows(gasRows, targets);
+  results.gasRows = gasRows;
+  results.gasTargets = targets;
 
   console.log("\n== Gas: smart sessions (whole transactions) ==\n");
   const sessions = await runSessionsGasBench();

@@ -41,7 +41,7 @@ export async function createSafe(
   owners: string[],
   threshold: number,
   saltNonce: bigint,
-): Promise<{ safe: Contract; gasUsed: bigint }> {
+): Promise<{ safe: Contract; gasUsed: bigint; calldataBytes: number }> {
   const setup = d.singleton.interface.encodeFunctionData("setup", [
     owners,
     threshold,
@@ -57,7 +57,7 @@ export async function createSafe(
   const tx: ContractTransactionResponse = await d.factory.createProxyWithNonce(singleton, setup, saltNonce);
   const receipt = await tx.wait();
   const safe = new ethers.Contract(address, artifact("Safe.sol/Safe.json").abi as never, (await ethers.getSigners())[0]);
-  return { safe: safe as unknown as Contract, gasUsed: receipt!.gasUsed };
+  return { safe: safe as unknown as Contract, gasUsed: receipt!.gasUsed, calldataBytes: ethers.dataLength(tx.data) };
 }
 
 /** Signs and executes one Safe transaction with `signers`; returns the gas used. */
@@ -69,6 +69,18 @@ export async function execSafe(
   data: string,
   operation: 0 | 1 = 0,
 ): Promise<bigint> {
+  return (await execSafeTransaction(safe, signers, to, value, data, operation)).gas;
+}
+
+/** Signs and executes one Safe transaction with `signers`; returns the gas used and the transaction's calldata length. */
+export async function execSafeTransaction(
+  safe: Contract,
+  signers: BaseWallet[],
+  to: string,
+  value: bigint,
+  data: string,
+  operation: 0 | 1 = 0,
+): Promise<{ gas: bigint; calldataBytes: number }> {
   const nonce: bigint = await safe.nonce();
   const txHash: string = await safe.getTransactionHash(
     to, value, data, operation, 0, 0, 0, ethers.ZeroAddress, ethers.ZeroAddress, nonce,
@@ -82,7 +94,7 @@ export async function execSafe(
   // Safe reports a failed inner call through an event, not a revert: make sure it did not happen.
   const failed = receipt!.logs.some((l) => l.topics[0] === safe.interface.getEvent("ExecutionFailure")!.topicHash);
   if (failed) throw new Error(`Safe transaction to ${to} failed inside execTransaction`);
-  return receipt!.gasUsed;
+  return { gas: receipt!.gasUsed, calldataBytes: ethers.dataLength(tx.data) };
 }
 
 /** MultiSendCallOnly payload for plain calls. */

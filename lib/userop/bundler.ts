@@ -1,4 +1,4 @@
-import { AbiCoder, Interface, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
+import { AbiCoder, type Provider, type Signer, type TransactionReceipt } from "ethers";
 import { InvalidArgumentError } from "../errors";
 import { normalizeAddress, type Hex } from "../hex";
 import { ENTRY_POINT_V08, entryPointInterface } from "./entry-point";
@@ -55,7 +55,7 @@ export class Bundler {
   readonly entryPoint: Hex;
 
   constructor(
-    readonly provider: JsonRpcApiProvider,
+    readonly provider: Provider,
     readonly beneficiary: Signer,
     entryPoint: Hex = ENTRY_POINT_V08.address,
   ) {
