@@ -6,3 +6,4 @@ export * from "./user-operation-hash";
 export * from "./entry-point";
 export * from "./bundler";
 export * from "./arbor-init-code";
+export * from "./check-validation-rules";
