@@ -6,6 +6,7 @@ import { runCoreDemo } from "./core";
 import { runMultichainDemo } from "./multichain";
 import { runSessionsDemo } from "./sessions";
 import { runIdentityDemo } from "./identity";
+import { runAccountAbstractionDemo } from "./account-abstraction";
 
 const log = (line: string) => console.log(`  ${line}`);
 
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   await runSessionsDemo(log);
   console.log("\n[4] Identity service: email login, an attested session key, used on-chain");
   await runIdentityDemo(log);
+  console.log("\n[5] Account abstraction: an ERC-6492 signature before deployment, a user operation through EntryPoint v0.8");
+  await runAccountAbstractionDemo(log);
   console.log("\nDemo finished.");
 }
 
