@@ -45,3 +45,6 @@ export * from "./signature/sign-payload";
 export * from "./signature/recover-signature";
 export * from "./signature/verify-signature";
 export * from "./signature/erc1271";
+
+export * from "./userop";
+export * from "./erc6492";
