@@ -57,7 +57,9 @@ const addressOf = (value: string) => getAddress(`0x${big(value).toString(16).pad
  * self-call (the account's `validateUserOp`, the factory via SenderCreator, the paymaster's
  * `validatePaymasterUserOp`); the EntryPoint's own code is trusted and not checked. Returns the
  * violations, empty when the operation keeps to the rules. Not checked: staked-entity
- * allowances, reputation, the 7702 and aggregator rules.
+ * allowances and reputation, calls with value to anything but the EntryPoint (OP-061), calls to
+ * EntryPoint methods other than `depositTo` (OP-052/054), out-of-gas reverts (OP-020), the 7702
+ * and aggregator rules.
  *
  * @example
  * expect(await checkValidationRules(provider, op, beneficiary)).to.deep.equal([]);
