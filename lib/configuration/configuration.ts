@@ -214,6 +214,14 @@ export class Configuration {
     return new Configuration(threshold, checkpoint, sorted, tree ?? makeTree(sorted.map((e) => e.hash)));
   }
 
+  /**
+   * The trees of the configuration's tiers, tier 0 first (ENCODING.md, "The tree"); what
+   * `pruneToWalk` walks. Read only: the trees are shared with this configuration.
+   */
+  get tierTrees(): readonly MerkleTree[] {
+    return [this.tree];
+  }
+
   /** Leaves in ascending leaf-hash order (the tree's and the signature's order). */
   get leaves(): Leaf[] {
     return this.entries.map((e) => ({ ...e.leaf }));
