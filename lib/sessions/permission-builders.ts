@@ -125,8 +125,8 @@ export function onlyFunction(target: string, selectorOrSignature: string): Permi
   return {
     target: normalizeAddress(target, "target"),
     rules: [
-      calldataLengthAtLeast(4n),
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(selector) },
+      calldataLengthAtLeast(4n),
     ],
   };
 }
@@ -156,9 +156,9 @@ export function atMostTimes(target: string, selectorOrSignature: string, times: 
   return {
     target: normalizeAddress(target, "target"),
     rules: [
-      calldataLengthAtLeast(4n),
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(selector) },
       { operation: RULE_OPERATION.atMost, cumulative: true, offset: 0n, mask: word(unit), value: word(limit * unit) },
+      calldataLengthAtLeast(4n),
     ],
   };
 }
@@ -182,8 +182,6 @@ export function atMostOnce(target: string, selectorOrSignature: string): Permiss
  */
 export function erc20TransferUpTo(token: string, amount: bigint, options: { to?: string } = {}): Permission {
   const rules: Rule[] = [
-    // transfer(address,uint256): a selector and two argument words.
-    calldataLengthAtLeast(68n),
     { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(ERC20_TRANSFER) },
   ];
   if (options.to !== undefined) {
@@ -191,6 +189,9 @@ export function erc20TransferUpTo(token: string, amount: bigint, options: { to?:
     rules.push({ operation: RULE_OPERATION.equal, cumulative: false, offset: 4n, mask: ADDRESS_MASK, value: word(BigInt(to)) });
   }
   rules.push({ operation: RULE_OPERATION.atMost, cumulative: true, offset: 36n, mask: FULL_MASK, value: word(checkUint(amount, "amount")) });
+  // transfer(address,uint256): a selector and two argument words. Last, so the other rules keep
+  // their indices (a cumulative rule's running total is stored under its index).
+  rules.push(calldataLengthAtLeast(68n));
   return { target: normalizeAddress(token, "token"), rules };
 }
 
@@ -205,11 +206,11 @@ export function erc20ApproveUpTo(token: string, spender: string, amount: bigint)
   return {
     target: normalizeAddress(token, "token"),
     rules: [
-      // approve(address,uint256): a selector and two argument words.
-      calldataLengthAtLeast(68n),
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(ERC20_APPROVE) },
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 4n, mask: ADDRESS_MASK, value: word(BigInt(normalizeAddress(spender, "spender"))) },
       { operation: RULE_OPERATION.atMost, cumulative: false, offset: 36n, mask: FULL_MASK, value: word(checkUint(amount, "amount")) },
+      // approve(address,uint256): a selector and two argument words.
+      calldataLengthAtLeast(68n),
     ],
   };
 }

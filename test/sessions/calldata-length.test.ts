@@ -1,0 +1,88 @@
+/**
+ * Calldata-length rules (lib/sessions/ENCODING.md, "Rules", operations 4 and 5), the audit's
+ * short-calldata finding: bytes past the end of the calldata read as zero, so a selector rule for
+ * a selector ending in 0x00 used to pass on a 3-byte prefix. Every case runs through the library's
+ * checkSessionCalls and the wallet on the Hardhat chain (expectRejected / expectAccepted check both).
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { Hex } from "../../lib/hex";
+import { calldataLengthAtLeast, calldataLengthAtMost, erc20TransferUpTo, explicitSession, nonCumulativeRulesHold, onlyFunction } from "../../lib/sessions";
+import { normalizeCall } from "../../lib/payload/calls";
+import { keys } from "../helpers/arbor";
+import { deploySessionsFixture, expectAccepted, expectRejected, ownedConfiguration, signBatch, transferData, walletFor, type SessionsFixture } from "./fixture";
+
+const FAR = 4_000_000_000n;
+const [alice] = keys(1, "calldata-length-keys");
+const recipient = "0x000000000000000000000000000000000000bEEF";
+
+async function setup(grants: Parameters<typeof explicitSession>[0]["grants"]) {
+  const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+  const session = explicitSession({ sessionSigner: alice.address, chainId: 0n, deadline: FAR, grants });
+  const configuration = ownedConfiguration(f, [session.leaf]);
+  const { wallet, address } = await walletFor(f, configuration);
+  await (await f.token.mint(address, 1_000n)).wait();
+  await (await ethers.getSigners())[0].sendTransaction({ to: address, value: 10_000n });
+  return { f, session, configuration, wallet };
+}
+
+describe("ArborSessions (calldata-length rules)", () => {
+  describe("validateSessionCalls", () => {
+    it("rejects with SessionCalldataLengthFailed when a selector ending in 0x00 gets only its 3-byte prefix", async () => {
+      const { f, session, configuration, wallet } = await setup([onlyFunction(recipient, "0x12345600")]);
+      const batch = await signBatch(wallet, configuration, [{ target: recipient, data: "0x123456" }], [{ session, key: alice }]);
+      // Rule 0 (the selector word 0x12345600…) passes on the zero-extended prefix; rule 1 does not.
+      await expectRejected(f, wallet, configuration, batch, "SessionCalldataLengthFailed", () => [0n, 0n, 1n, 3n, 4n]);
+    });
+
+    it("rejects with SessionCalldataLengthFailed when the selector 0x00000000 gets empty calldata", async () => {
+      const { f, session, configuration, wallet } = await setup([onlyFunction(recipient, "0x00000000")]);
+      const batch = await signBatch(wallet, configuration, [{ target: recipient, data: "0x" }], [{ session, key: alice }]);
+      await expectRejected(f, wallet, configuration, batch, "SessionCalldataLengthFailed", () => [0n, 0n, 1n, 0n, 4n]);
+    });
+
+    it("accepts the full 4-byte selector when the selector ends in 0x00", async () => {
+      const { f, session, configuration, wallet } = await setup([onlyFunction(recipient, "0x12345600")]);
+      const batch = await signBatch(wallet, configuration, [{ target: recipient, data: "0x12345600" }], [{ session, key: alice }]);
+      await expectAccepted(f, wallet, configuration, batch);
+    });
+
+    it("rejects with SessionCalldataLengthFailed when an ERC-20 transfer omits its amount word", async () => {
+      const { f, session, configuration, wallet } = await setup([erc20TransferUpTo((await loadFixture(deploySessionsFixture)).tokenAddress, 100n)]);
+      const full = transferData(recipient, 0n);
+      // Selector and recipient only: the missing amount would read as zero and pass the cap.
+      const short = full.slice(0, 2 + 36 * 2) as Hex;
+      const batch = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: short }], [{ session, key: alice }]);
+      await expectRejected(f, wallet, configuration, batch, "SessionCalldataLengthFailed", () => [0n, 0n, 2n, 36n, 68n]);
+      const oneShort = full.slice(0, full.length - 2) as Hex;
+      const batch2 = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: oneShort }], [{ session, key: alice }]);
+      await expectRejected(f, wallet, configuration, batch2, "SessionCalldataLengthFailed", () => [0n, 0n, 2n, 67n, 68n]);
+    });
+
+    it("accepts a value-only call and rejects one byte of calldata when the permission allows at most 0 bytes", async () => {
+      const grant = { target: recipient as Hex, rules: [calldataLengthAtMost(0n)] };
+      const { f, session, configuration, wallet } = await setup([grant, { kind: "native-value", amount: 1_000n }]);
+      await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, [{ target: recipient, value: 5n }], [{ session, key: alice }]));
+      const batch = await signBatch(wallet, configuration, [{ target: recipient, value: 5n, data: "0x00" }], [{ session, key: alice }]);
+      await expectRejected(f, wallet, configuration, batch, "SessionCalldataLengthFailed", () => [0n, 0n, 0n, 1n, 0n]);
+    });
+
+    it("accepts calldata exactly at a length-at-least bound and rejects one byte less", async () => {
+      const grant = { target: recipient as Hex, rules: [calldataLengthAtLeast(5n)] };
+      const { f, session, configuration, wallet } = await setup([grant]);
+      await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, [{ target: recipient, data: "0x0000000000" }], [{ session, key: alice }]));
+      const batch = await signBatch(wallet, configuration, [{ target: recipient, data: "0x00000000" }], [{ session, key: alice }]);
+      await expectRejected(f, wallet, configuration, batch, "SessionCalldataLengthFailed", () => [0n, 0n, 0n, 4n, 5n]);
+    });
+  });
+
+  describe("nonCumulativeRulesHold", () => {
+    it("counts length rules when it picks a permission", () => {
+      const permission = onlyFunction(recipient, "0x12345600");
+      const call = (data: string) => normalizeCall({ target: recipient, data } as never, "call");
+      expect(nonCumulativeRulesHold(permission, call("0x123456"))).to.equal(false);
+      expect(nonCumulativeRulesHold(permission, call("0x12345600"))).to.equal(true);
+    });
+  });
+});
