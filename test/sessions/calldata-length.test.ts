@@ -7,10 +7,13 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { Configuration } from "../../lib/configuration/configuration";
+import type { RuleOperation } from "../../lib/configuration/permissions";
 import type { Hex } from "../../lib/hex";
 import { calldataLengthAtLeast, calldataLengthAtMost, erc20TransferUpTo, explicitSession, nonCumulativeRulesHold, onlyFunction } from "../../lib/sessions";
 import { normalizeCall } from "../../lib/payload/calls";
 import { keys } from "../helpers/arbor";
+import frozenPermissions from "./permission-vectors.json";
 import { deploySessionsFixture, expectAccepted, expectRejected, ownedConfiguration, signBatch, transferData, walletFor, type SessionsFixture } from "./fixture";
 
 const FAR = 4_000_000_000n;
@@ -84,5 +87,41 @@ describe("ArborSessions (calldata-length rules)", () => {
       expect(nonCumulativeRulesHold(permission, call("0x123456"))).to.equal(false);
       expect(nonCumulativeRulesHold(permission, call("0x12345600"))).to.equal(true);
     });
+  });
+});
+
+describe("ArborSessions (session leaves in a deeper tier)", () => {
+  describe("validateSessionCalls", () => {
+    it("accepts a session call when the session leaves sit in tier 1 below the owner", async () => {
+      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const sessions = [0, 1, 2].map(() => explicitSession({ sessionSigner: alice.address, chainId: 0n, deadline: FAR, grants: [erc20TransferUpTo(f.tokenAddress, 100n)] }));
+      // Distinct leaves: three sessions of one key with different deadlines.
+      const leaves = sessions.map((s, i) => ({ ...s.leaf, deadline: FAR + BigInt(i), tier: 1 }));
+      const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: f.owner.address as Hex, weight: 1n }, ...leaves] });
+      expect(configuration.tierCount).to.equal(2);
+      const { wallet, address } = await walletFor(f, configuration);
+      await (await f.token.mint(address, 1_000n)).wait();
+      const { tier: _tier, ...leaf } = leaves[1];
+      const session = { ...sessions[1], leaf };
+      expect(configuration.tierOf(leaf)).to.equal(1);
+      const batch = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 7n) }], [{ session, key: alice }]);
+      await expectAccepted(f, wallet, configuration, batch);
+      expect(await f.token.balanceOf(recipient)).to.equal(7n);
+    });
+  });
+});
+
+describe("permission vectors (test/sessions/permission-vectors.json)", () => {
+  describe("validateSessionCalls", () => {
+    for (const v of frozenPermissions.vectors) {
+      it(`accepts the full call and refuses the short one when the vector is "${v.name}"`, async () => {
+        const permission = { target: v.permission.target as Hex, rules: v.permission.rules.map((r) => ({ ...r, offset: BigInt(r.offset), mask: r.mask as Hex, value: r.value as Hex, operation: r.operation as RuleOperation })) };
+        const { f, session, configuration, wallet } = await setup([permission]);
+        await expectAccepted(f, wallet, configuration, await signBatch(wallet, configuration, [{ target: v.permission.target, data: v.accepted }], [{ session, key: alice }]));
+        const batch = await signBatch(wallet, configuration, [{ target: v.permission.target, data: v.refused.data }], [{ session, key: alice }]);
+        const { ruleIndex, length, bound } = v.refused;
+        await expectRejected(f, wallet, configuration, batch, "SessionCalldataLengthFailed", () => [0n, 0n, BigInt(ruleIndex), BigInt(length), BigInt(bound)]);
+      });
+    }
   });
 });

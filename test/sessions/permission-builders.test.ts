@@ -3,6 +3,8 @@
  * produces, the bad inputs each refuses, and a law for the call counter behind atMostTimes.
  */
 import { expect } from "chai";
+import { permissionVectors } from "../../lib/sessions/permission-vectors";
+import frozenPermissions from "./permission-vectors.json";
 import fc from "fast-check";
 import { ethers } from "ethers";
 import { Configuration } from "../../lib/configuration/configuration";
@@ -108,6 +110,12 @@ describe("permission builders", () => {
         { operation: 0, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: `0x095ea7b3${"0".repeat(56)}` },
         { operation: 4, cumulative: false, offset: 0n, mask: word(0n), value: word(4n) },
       ]);
+    });
+  });
+
+  describe("permissionVectors", () => {
+    it("matches test/sessions/permission-vectors.json exactly (regenerate only for an intended change)", () => {
+      expect(JSON.parse(JSON.stringify({ format: "arbor-permission-vectors-v1", vectors: permissionVectors() }))).to.deep.equal(frozenPermissions);
     });
   });
 

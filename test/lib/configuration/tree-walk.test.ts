@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { Configuration } from "../../../lib/configuration/configuration";
 import type { Leaf } from "../../../lib/configuration/leaves";
+import { treeRoot } from "../../../lib/configuration/tree";
 import { evaluateWalk, pruneToWalk, type WalkStep } from "../../../lib/configuration/tree-walk";
 import type { Hex } from "../../../lib/hex";
 import { configuration, flipBit, NUM_RUNS } from "../arbitraries";
@@ -82,6 +83,31 @@ describe("tree-walk", () => {
       const config = configOf(11);
       const proven = [config.leafHashes[1], config.leafHashes[4], config.leafHashes[10]];
       expect(pruneToWalk(config, proven)).to.deep.equal(pruneToWalk(config, proven.slice().reverse()));
+    });
+
+    it("emits a deeper tier as one hash step when it holds no proven leaf", () => {
+      const leaves = [signer(0), ...[1, 2, 3, 4, 5].map((i) => ({ ...signer(i), tier: 1 }))];
+      const config = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves });
+      const hot = config.leafHashes[config.tieredLeaves.findIndex((l) => l.tier === 0)];
+      const steps = pruneToWalk(config, [hot]);
+      const deeper = treeRoot(config.tierTrees[1]);
+      expect(steps).to.deep.equal(hot < deeper ? [{ op: "leaf", hash: hot }, { op: "hash", hash: deeper }, { op: "node" }] : [{ op: "hash", hash: deeper }, { op: "leaf", hash: hot }, { op: "node" }]);
+      expect(evaluateWalk(steps)).to.equal(config.root);
+    });
+
+    it("walks into a deeper tier when it proves a leaf there", () => {
+      const leaves = [signer(0), ...[1, 2, 3, 4, 5].map((i) => ({ ...signer(i), tier: 1 }))];
+      const config = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves });
+      const cold = config.leafHashes.filter((_, i) => config.tieredLeaves[i].tier === 1);
+      const steps = pruneToWalk(config, [cold[0], cold[4]]);
+      expect(steps.some((s) => s.op === "hash" && s.hash === treeRoot(config.tierTrees[1]))).to.equal(false);
+      expect(evaluateWalk(steps)).to.equal(config.root);
+    });
+
+    it("refuses when a hash is the root of a deeper tier", () => {
+      const leaves = [signer(0), ...[1, 2, 3].map((i) => ({ ...signer(i), tier: 1 }))];
+      const config = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves });
+      expectError(() => pruneToWalk(config, [treeRoot(config.tierTrees[1])]), "InvalidArgumentError", "LEAF_NOT_FOUND", "proven[0]");
     });
 
     it("refuses when the list is empty", () => {
