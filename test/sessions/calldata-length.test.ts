@@ -108,6 +108,23 @@ describe("ArborSessions (session leaves in a deeper tier)", () => {
       await expectAccepted(f, wallet, configuration, batch);
       expect(await f.token.balanceOf(recipient)).to.equal(7n);
     });
+
+    it("refuses to sign with MULTIPROOF_ACROSS_TIERS when one batch uses session leaves of two tiers", async () => {
+      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const base = explicitSession({ sessionSigner: alice.address, chainId: 0n, deadline: FAR, grants: [erc20TransferUpTo(f.tokenAddress, 100n)] });
+      const leaves = [0, 1, 2].map((i) => ({ ...base.leaf, deadline: FAR + BigInt(i), tier: i === 0 ? 0 : 1 }));
+      const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: f.owner.address as Hex, weight: 1n }, ...leaves] });
+      const { wallet } = await walletFor(f, configuration);
+      const [hot, cold] = [leaves[0], leaves[1]].map(({ tier: _tier, ...leaf }) => ({ ...base, leaf }));
+      const calls = [0, 1].map(() => ({ target: f.tokenAddress, data: transferData(recipient, 1n) }));
+      let thrown: unknown;
+      try {
+        await signBatch(wallet, configuration, calls, [{ session: hot, key: alice }, { session: cold, key: alice }]);
+      } catch (err) {
+        thrown = err;
+      }
+      expect((thrown as { code?: string })?.code).to.equal("MULTIPROOF_ACROSS_TIERS");
+    });
   });
 });
 
