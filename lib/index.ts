@@ -21,6 +21,7 @@ export { keccak256, keccak256Utf8 } from "./keccak";
 export * from "./configuration/leaves";
 export * from "./configuration/permissions";
 export * from "./configuration/tree";
+export * from "./configuration/tree-walk";
 export * from "./configuration/image-hash";
 export * from "./configuration/configuration";
 export * from "./configuration/diff";

@@ -50,6 +50,11 @@ contract ArborSessions is IArborSessions {
     uint256 private constant OPERATION_EQUAL = 0;
     uint256 private constant OPERATION_NOT_EQUAL = 1;
     uint256 private constant OPERATION_AT_LEAST = 2;
+    /// @dev Operations 4 and 5 bound the calldata length instead of comparing a word: without
+    /// them a selector rule whose selector ends in 0x00 passes on a 3-byte calldata prefix, since
+    /// bytes past the end read as zero.
+    uint256 private constant OPERATION_LENGTH_AT_LEAST = 4;
+    uint256 private constant OPERATION_LENGTH_AT_MOST = 5;
 
     /// @dev flags (1) + threshold (32) + checkpoint (32) + leafCount (1).
     uint256 private constant HEADER_LENGTH = 66;
@@ -330,9 +335,17 @@ contract ArborSessions is IArborSessions {
                 }
                 uint256 rule = base + PERMISSION_HEAD;
                 for (uint256 r; r < ruleCount; ++r) {
-                    // operation is a uint8 in 0..3, cumulative a bool.
-                    if (_load(first + rule) > 3) revert SessionPermissionsMalformed(leafIndex, rule);
+                    // operation is a uint8 in 0..5, cumulative a bool.
+                    uint256 operation = _load(first + rule);
+                    if (operation > OPERATION_LENGTH_AT_MOST) revert SessionPermissionsMalformed(leafIndex, rule);
                     if (_load(first + rule + 32) > 1) revert SessionPermissionsMalformed(leafIndex, rule + 32);
+                    if (operation >= OPERATION_LENGTH_AT_LEAST) {
+                        // A length rule reads no word: cumulative, offset and mask must be zero,
+                        // so each length rule has one encoding.
+                        if (_load(first + rule + 32) != 0) revert SessionPermissionsMalformed(leafIndex, rule + 32);
+                        if (_load(first + rule + 64) != 0) revert SessionPermissionsMalformed(leafIndex, rule + 64);
+                        if (_load(first + rule + 96) != 0) revert SessionPermissionsMalformed(leafIndex, rule + 96);
+                    }
                     rule += RULE_LENGTH;
                 }
                 expected = rule - 64;
@@ -546,7 +559,10 @@ contract ArborSessions is IArborSessions {
     }
 
     /// @dev Rule `ruleIndex` (at `at` in the signature): a masked calldata word compared with the
-    /// rule's value; a cumulative rule compares the running total instead and records it.
+    /// rule's value; a cumulative rule compares the running total instead and records it; a length
+    /// rule (operation 4 or 5) bounds `data.length` by the rule's value.
+    /// Reverts with `SessionRuleFailed`, `SessionUsageOverflow`, `SessionLimitExceeded` or
+    /// `SessionCalldataLengthFailed` when the rule does not hold.
     function _checkRule(
         bytes calldata data,
         uint256 callIndex,
@@ -557,8 +573,17 @@ contract ArborSessions is IArborSessions {
         uint256 at
     ) private {
         uint256 operation = uint256(signature.readBytes32(at));
-        bytes32 word = _dataWord(data, uint256(signature.readBytes32(at + 64))) & signature.readBytes32(at + 96);
         bytes32 value = signature.readBytes32(at + 128);
+        if (operation >= OPERATION_LENGTH_AT_LEAST) {
+            // A length rule (never cumulative: _checkPermissions saw to it) bounds data.length.
+            uint256 length = data.length;
+            uint256 bound = uint256(value);
+            if (operation == OPERATION_LENGTH_AT_LEAST ? length < bound : length > bound) {
+                revert SessionCalldataLengthFailed(callIndex, permissionIndex, ruleIndex, length, bound);
+            }
+            return;
+        }
+        bytes32 word = _dataWord(data, uint256(signature.readBytes32(at + 64))) & signature.readBytes32(at + 96);
         if (signature.readBytes32(at + 32) == 0) {
             if (!_compare(operation, word, value)) {
                 revert SessionRuleFailed(callIndex, permissionIndex, ruleIndex, word, value);
@@ -620,7 +645,7 @@ contract ArborSessions is IArborSessions {
         if (operation == OPERATION_EQUAL) return word == value;
         if (operation == OPERATION_NOT_EQUAL) return word != value;
         if (operation == OPERATION_AT_LEAST) return uint256(word) >= uint256(value);
-        // OPERATION_AT_MOST: _checkPermissions admitted no other operation.
+        // OPERATION_AT_MOST: _checkPermissions admitted no other word operation (4 and 5 never get here).
         return uint256(word) <= uint256(value);
     }
 

@@ -97,6 +97,11 @@ interface IArborSessions {
     /// @notice Thrown when rule `ruleIndex` of permission `permissionIndex` fails for call
     /// `callIndex`: `word` is the masked calldata word, `value` the rule's value.
     error SessionRuleFailed(uint256 callIndex, uint256 permissionIndex, uint256 ruleIndex, bytes32 word, bytes32 value);
+    /// @notice Thrown when a calldata-length rule (operation 4 "length at least" or 5 "length at
+    /// most") fails for call `callIndex`: the call's data is `length` bytes, the rule's bound `bound`.
+    error SessionCalldataLengthFailed(
+        uint256 callIndex, uint256 permissionIndex, uint256 ruleIndex, uint256 length, uint256 bound
+    );
     /// @notice Thrown when a cumulative rule's running total, `used` so far plus `amount`, would pass 2^256 - 1.
     error SessionUsageOverflow(uint256 callIndex, uint256 permissionIndex, uint256 ruleIndex, uint256 used, uint256 amount);
     /// @notice Thrown when a cumulative rule's running `total` (this call included) fails its

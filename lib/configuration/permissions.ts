@@ -8,10 +8,20 @@ import { InvalidArgumentError } from "../errors";
 import { bytesToHex, checkUint, hexToBytes, normalizeAddress, normalizeBytes32, type Hex } from "../hex";
 import { keccak256 } from "../keccak";
 
-/** Rule operations: 0 equal, 1 not equal, 2 at least, 3 at most. */
-export type RuleOperation = 0 | 1 | 2 | 3;
+/**
+ * Rule operations: 0 equal, 1 not equal, 2 at least, 3 at most (over a masked calldata word), and
+ * 4 length at least, 5 length at most (over the calldata length in bytes; `cumulative` false,
+ * `offset` 0 and `mask` zero, the only encoding the contract accepts).
+ */
+export type RuleOperation = 0 | 1 | 2 | 3 | 4 | 5;
 
-/** One rule over a 32-byte word of the call data, read at `offset` and masked with `mask`. */
+/** The first length operation: operations at or above it bound the calldata length. */
+export const LENGTH_RULE_OPERATION_MIN = 4;
+
+/**
+ * One rule over a 32-byte word of the call data, read at `offset` and masked with `mask`, or
+ * (operations 4 and 5) over the call data's length, bounded by `value` read as a uint256.
+ */
 export interface Rule {
   operation: RuleOperation;
   cumulative: boolean;
@@ -45,21 +55,29 @@ function checkPermissions(permissions: unknown): Permission[] {
         const rpath = `${path}.rules[${j}]`;
         if (typeof r !== "object" || r === null) throw new InvalidArgumentError("INVALID_RULE", rpath, "expected an object");
         const rule = r as Record<string, unknown>;
-        if (rule.operation !== 0 && rule.operation !== 1 && rule.operation !== 2 && rule.operation !== 3) {
-          throw new InvalidArgumentError("INVALID_RULE_OPERATION", `${rpath}.operation`, "expected 0, 1, 2 or 3", {
+        if (![0, 1, 2, 3, 4, 5].includes(rule.operation as number)) {
+          throw new InvalidArgumentError("INVALID_RULE_OPERATION", `${rpath}.operation`, "expected 0, 1, 2, 3, 4 or 5", {
             details: { value: rule.operation },
           });
         }
         if (typeof rule.cumulative !== "boolean") {
           throw new InvalidArgumentError("INVALID_BOOLEAN", `${rpath}.cumulative`, "expected true or false");
         }
-        return {
-          operation: rule.operation,
+        const checked: Rule = {
+          operation: rule.operation as RuleOperation,
           cumulative: rule.cumulative,
           offset: checkUint(rule.offset, `${rpath}.offset`),
           mask: normalizeBytes32(rule.mask, `${rpath}.mask`),
           value: normalizeBytes32(rule.value, `${rpath}.value`),
         };
+        if (checked.operation >= LENGTH_RULE_OPERATION_MIN) {
+          // A length rule reads no word; the contract refuses any other encoding of it.
+          const stray = checked.cumulative ? "cumulative" : checked.offset !== 0n ? "offset" : BigInt(checked.mask) !== 0n ? "mask" : undefined;
+          if (stray !== undefined) {
+            throw new InvalidArgumentError("INVALID_LENGTH_RULE", `${rpath}.${stray}`, "a calldata-length rule has cumulative false, offset 0 and a zero mask");
+          }
+        }
+        return checked;
       }),
     };
   });

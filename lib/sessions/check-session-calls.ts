@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors";
 import { checkUint, hexToBytes, normalizeAddress, normalizeBytes32, type Hex } from "../hex";
 import { imageHash as computeImageHash } from "../configuration/image-hash";
 import { processMultiProof } from "../configuration/tree";
-import type { Permission } from "../configuration/permissions";
+import { LENGTH_RULE_OPERATION_MIN, type Permission } from "../configuration/permissions";
 import { normalizeCall, type NormalizedCall } from "../payload/calls";
 import type { CallInput } from "../payload/types";
 import { hashAttestation } from "./attestation";
@@ -73,6 +73,11 @@ function dataWord(data: Uint8Array, offset: bigint): bigint {
   return value;
 }
 
+/** A calldata-length rule: 4 length at least `bound`, 5 length at most `bound`. */
+function lengthHolds(operation: number, length: number, bound: bigint): boolean {
+  return operation === 4 ? BigInt(length) >= bound : BigInt(length) <= bound;
+}
+
 function compare(operation: number, word: bigint, value: bigint): boolean {
   switch (operation) {
     case 0:
@@ -93,8 +98,10 @@ function compare(operation: number, word: bigint, value: bigint): boolean {
 export function nonCumulativeRulesHold(permission: Permission, call: NormalizedCall): boolean {
   if (permission.target.toLowerCase() !== call.target.toLowerCase()) return false;
   const data = hexToBytes(call.data, "data");
-  return permission.rules.every(
-    (rule) => rule.cumulative || compare(rule.operation, dataWord(data, rule.offset) & BigInt(rule.mask), BigInt(rule.value)),
+  return permission.rules.every((rule) =>
+    rule.operation >= LENGTH_RULE_OPERATION_MIN
+      ? lengthHolds(rule.operation, data.length, BigInt(rule.value))
+      : rule.cumulative || compare(rule.operation, dataWord(data, rule.offset) & BigInt(rule.mask), BigInt(rule.value)),
   );
 }
 
@@ -256,9 +263,15 @@ class CallChecker {
     const data = hexToBytes(call.data, "data");
     for (let r = 0; r < permission.rules.length; r++) {
       const rule = permission.rules[r];
-      const word = dataWord(data, rule.offset) & BigInt(rule.mask);
       const value = BigInt(rule.value);
       const p = BigInt(permissionIndex);
+      if (rule.operation >= LENGTH_RULE_OPERATION_MIN) {
+        if (!lengthHolds(rule.operation, data.length, value)) {
+          throw new SessionError("SessionCalldataLengthFailed", [i, p, BigInt(r), BigInt(data.length), value], "the call's data length is outside the rule's bound");
+        }
+        continue;
+      }
+      const word = dataWord(data, rule.offset) & BigInt(rule.mask);
       if (!rule.cumulative) {
         if (!compare(rule.operation, word, value)) {
           throw new SessionError("SessionRuleFailed", [i, p, BigInt(r), hex32(word), rule.value], "a rule on the calldata fails");

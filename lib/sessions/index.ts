@@ -23,6 +23,9 @@ export { AttestationEncodingError } from "./attestation-error";
 export { SessionError, type SessionErrorCode } from "./session-error";
 export {
   RULE_OPERATION,
+  LENGTH_OPERATION,
+  calldataLengthAtLeast,
+  calldataLengthAtMost,
   FULL_MASK,
   SELECTOR_MASK,
   ADDRESS_MASK,

@@ -2,15 +2,23 @@
  * Permission builders that read like the intent ("this token, transfers up to 100") and produce
  * the `Permission` values of a session-permissions leaf (lib/configuration/ENCODING.md), with the
  * rule semantics of lib/sessions/ENCODING.md ("Rules"): the 32-byte calldata word at `offset`,
- * ANDed with `mask`, compared with `value`; a cumulative rule compares the running total instead.
+ * ANDed with `mask`, compared with `value`; a cumulative rule compares the running total instead;
+ * a length rule bounds the calldata length. Every builder that reads a word also requires the
+ * calldata to cover it: bytes past the end read as zero, so without a length rule a selector
+ * ending in 0x00 would match a 3-byte prefix, and a zero argument rule would match a call that
+ * omits the argument.
  */
 import { id } from "ethers";
 import { InvalidArgumentError } from "../errors";
 import { checkUint, MAX_UINT256, normalizeAddress, type Hex } from "../hex";
 import type { Permission, Rule, RuleOperation } from "../configuration/permissions";
 
-/** Rule operations by name (the uint8 the contract reads). */
+/** Rule operations by name (the uint8 the contract reads) that compare a calldata word. */
 export const RULE_OPERATION = { equal: 0, notEqual: 1, atLeast: 2, atMost: 3 } as const satisfies Record<string, RuleOperation>;
+/** Rule operations that bound the calldata length in bytes. */
+export const LENGTH_OPERATION = { lengthAtLeast: 4, lengthAtMost: 5 } as const satisfies Record<string, RuleOperation>;
+
+const ZERO_WORD: Hex = `0x${"00".repeat(32)}`;
 
 /** The mask that keeps the whole word. */
 export const FULL_MASK: Hex = `0x${"ff".repeat(32)}`;
@@ -77,6 +85,26 @@ export function calldataRule(options: {
 }
 
 /**
+ * A rule that passes when the calldata is at least `bytes` long.
+ *
+ * @example
+ * calldataLengthAtLeast(68n) // a selector and two full argument words
+ */
+export function calldataLengthAtLeast(bytes: bigint): Rule {
+  return { operation: LENGTH_OPERATION.lengthAtLeast, cumulative: false, offset: 0n, mask: ZERO_WORD, value: word(checkUint(bytes, "bytes")) };
+}
+
+/**
+ * A rule that passes when the calldata is at most `bytes` long (`0n`: only calls without data).
+ *
+ * @example
+ * calldataLengthAtMost(0n) // plain transfers of value only
+ */
+export function calldataLengthAtMost(bytes: bigint): Rule {
+  return { operation: LENGTH_OPERATION.lengthAtMost, cumulative: false, offset: 0n, mask: ZERO_WORD, value: word(checkUint(bytes, "bytes")) };
+}
+
+/**
  * Any call to `target`, with any calldata (no rules).
  *
  * @example
@@ -96,7 +124,10 @@ export function onlyFunction(target: string, selectorOrSignature: string): Permi
   const selector = toSelector(selectorOrSignature);
   return {
     target: normalizeAddress(target, "target"),
-    rules: [{ operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(selector) }],
+    rules: [
+      { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(selector) },
+      calldataLengthAtLeast(4n),
+    ],
   };
 }
 
@@ -127,6 +158,7 @@ export function atMostTimes(target: string, selectorOrSignature: string, times: 
     rules: [
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(selector) },
       { operation: RULE_OPERATION.atMost, cumulative: true, offset: 0n, mask: word(unit), value: word(limit * unit) },
+      calldataLengthAtLeast(4n),
     ],
   };
 }
@@ -157,6 +189,9 @@ export function erc20TransferUpTo(token: string, amount: bigint, options: { to?:
     rules.push({ operation: RULE_OPERATION.equal, cumulative: false, offset: 4n, mask: ADDRESS_MASK, value: word(BigInt(to)) });
   }
   rules.push({ operation: RULE_OPERATION.atMost, cumulative: true, offset: 36n, mask: FULL_MASK, value: word(checkUint(amount, "amount")) });
+  // transfer(address,uint256): a selector and two argument words. Last, so the other rules keep
+  // their indices (a cumulative rule's running total is stored under its index).
+  rules.push(calldataLengthAtLeast(68n));
   return { target: normalizeAddress(token, "token"), rules };
 }
 
@@ -174,6 +209,8 @@ export function erc20ApproveUpTo(token: string, spender: string, amount: bigint)
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: selectorWord(ERC20_APPROVE) },
       { operation: RULE_OPERATION.equal, cumulative: false, offset: 4n, mask: ADDRESS_MASK, value: word(BigInt(normalizeAddress(spender, "spender"))) },
       { operation: RULE_OPERATION.atMost, cumulative: false, offset: 36n, mask: FULL_MASK, value: word(checkUint(amount, "amount")) },
+      // approve(address,uint256): a selector and two argument words.
+      calldataLengthAtLeast(68n),
     ],
   };
 }

@@ -43,6 +43,7 @@ export type SessionErrorCode =
   | "SessionTargetNotPermitted"
   | "SessionValueLimitExceeded"
   | "SessionRuleFailed"
+  | "SessionCalldataLengthFailed"
   | "SessionUsageOverflow"
   | "SessionLimitExceeded"
   | "AttestationNotYetValid"

@@ -269,9 +269,15 @@ function decodePermissions(bytes: Uint8Array, leafIndex: number): DecodedPermiss
     for (let r = 0; r < ruleCount; r++) {
       const at = base + PERMISSION_HEAD + r * RULE_LENGTH;
       const operation = word(at);
-      if (operation > 3n) throw malformed(at);
+      if (operation > 5n) throw malformed(at);
       const cumulative = word(at + 32);
       if (cumulative > 1n) throw malformed(at + 32);
+      // A length rule (4, 5) reads no word: cumulative, offset and mask must be zero, as in the contract.
+      if (operation >= 4n) {
+        if (cumulative !== 0n) throw malformed(at + 32);
+        if (word(at + 64) !== 0n) throw malformed(at + 64);
+        if (word(at + 96) !== 0n) throw malformed(at + 96);
+      }
       rules.push({
         operation: Number(operation) as RuleOperation,
         cumulative: cumulative === 1n,

@@ -88,6 +88,14 @@ function arbRule(): fc.Arbitrary<Rule> {
       mask: fc.oneof(fc.constant(FULL_MASK), fc.constant(word(0xffn)), fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ethers.hexlify(b) as Hex)),
       value: arbWordValue.map(word),
     }),
+    // Calldata-length rule (operations 4 and 5; cumulative, offset and mask zero).
+    fc.record({
+      operation: fc.constantFrom<RuleOperation>(4, 5),
+      cumulative: fc.constant(false),
+      offset: fc.constant(0n),
+      mask: fc.constant(word(0n)),
+      value: fc.oneof(fc.constantFrom(0n, 3n, 4n, 36n, 67n, 68n, 100n), fc.bigInt({ min: 0n, max: 140n }), fc.constant((1n << 256n) - 1n)).map(word),
+    }),
   );
 }
 
@@ -117,6 +125,8 @@ interface CallSpec {
   target: number;
   selector: number;
   args: bigint[];
+  /** Bytes cut off the end of the calldata (short calldata: a selector prefix, a missing argument byte). */
+  truncate: number;
   value: bigint;
   delegateCall: boolean;
   /** Attested calls: which app and audience, and whether the attestation is current. */
@@ -134,6 +144,7 @@ const arbCall: fc.Arbitrary<CallSpec> = fc.record({
   target: fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 2, arbitrary: fc.integer({ min: 4, max: 7 }) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 9 }) }),
   selector: fc.integer({ min: 0, max: SELECTORS.length - 1 }),
   args: fc.array(fc.oneof({ weight: 5, arbitrary: fc.bigInt({ min: 0n, max: 200n }) }, { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }) }), { maxLength: 3 }),
+  truncate: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 4 }) }),
   value: fc.oneof({ weight: 10, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.constantFrom(1n, 3n) }),
   delegateCall: fc.integer({ min: 0, max: 49 }).map((n) => n === 0),
   audience: fc.constantFrom<CallSpec["audience"]>("app", "app", "app", "other"),
@@ -217,7 +228,8 @@ function build(world: World, c: Case, wallet: Hex, now: bigint): Built | undefin
   const wrongKeys = new Map<number, EthersWallet>();
   c.calls.forEach((spec, i) => {
     const args = spec.args.map((a) => a.toString(16).padStart(64, "0")).join("");
-    const data = `${SELECTORS[spec.selector]}${args}` as Hex;
+    const full = `${SELECTORS[spec.selector]}${args}`;
+    const data = full.slice(0, Math.max(2, full.length - 2 * spec.truncate)) as Hex;
     const wrong = new EthersWallet(ethers.id(`parity-wrong/${i}`));
     if (spec.session < 0 || spec.session >= withLimits.length) {
       // Attested call to an app (or to a plain address that cannot accept).

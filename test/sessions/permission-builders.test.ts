@@ -3,6 +3,8 @@
  * produces, the bad inputs each refuses, and a law for the call counter behind atMostTimes.
  */
 import { expect } from "chai";
+import { permissionVectors } from "../../lib/sessions/permission-vectors";
+import frozenPermissions from "./permission-vectors.json";
 import fc from "fast-check";
 import { ethers } from "ethers";
 import { Configuration } from "../../lib/configuration/configuration";
@@ -73,6 +75,7 @@ describe("permission builders", () => {
       expect(p.rules).to.deep.equal([
         { operation: 0, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: `0xa9059cbb${"0".repeat(56)}` },
         { operation: 3, cumulative: true, offset: 36n, mask: FULL_MASK, value: word(500n) },
+        { operation: 4, cumulative: false, offset: 0n, mask: word(0n), value: word(68n) },
       ]);
     });
 
@@ -95,15 +98,24 @@ describe("permission builders", () => {
         [0, false, 0n],
         [0, false, 4n],
         [3, false, 36n],
+        [4, false, 0n],
       ]);
+      expect(p.rules[3].value).to.equal(word(68n));
     });
   });
 
   describe("onlyFunction", () => {
-    it("pins the selector and nothing else when given a signature", () => {
+    it("pins the selector and requires its four bytes when given a signature", () => {
       expect(onlyFunction(TOKEN, "approve(address,uint256)").rules).to.deep.equal([
         { operation: 0, cumulative: false, offset: 0n, mask: SELECTOR_MASK, value: `0x095ea7b3${"0".repeat(56)}` },
+        { operation: 4, cumulative: false, offset: 0n, mask: word(0n), value: word(4n) },
       ]);
+    });
+  });
+
+  describe("permissionVectors", () => {
+    it("matches test/sessions/permission-vectors.json exactly (regenerate only for an intended change)", () => {
+      expect(JSON.parse(JSON.stringify({ format: "arbor-permission-vectors-v1", vectors: permissionVectors() }))).to.deep.equal(frozenPermissions);
     });
   });
 

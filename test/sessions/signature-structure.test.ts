@@ -13,6 +13,7 @@ import {
   SessionError,
   anyCall,
   calldataRule,
+  calldataLengthAtLeast,
   checkSessionCalls,
   decodeSessionSignature,
   encodeSessionSignature,
@@ -163,8 +164,9 @@ describe("ArborSessions signature structure", () => {
         [64 + 31, 0x40, 64n], // head offset of permission 0
         [96 + 11, 0x01, 96n], // dirty high bytes of the target
         [128 + 31, 0x60, 128n], // rules offset
-        [192 + 31, 0x04, 192n], // operation 4
+        [192 + 31, 0x06, 192n], // operation 6
         [224 + 31, 0x02, 224n], // cumulative 2
+        [192 + 31, 0x04, 288n], // operation 4 (a length rule) with the word rule's nonzero mask
       ];
       for (const [at, value, expectedAt] of cases) {
         const patched = bytes.slice();
@@ -177,6 +179,29 @@ describe("ArborSessions signature structure", () => {
       const leaves = decoded.leaves.slice();
       leaves[index] = { ...leaf, permissions: ethers.hexlify(Uint8Array.from([...bytes, 0])) as Hex } as typeof leaf;
       await expectBoth(calls, reencode({ ...decoded, leaves }), "SessionPermissionsMalformed", [BigInt(index), BigInt(bytes.length)]);
+    });
+
+    it("rejects with SessionPermissionsMalformed when a length rule has a cumulative flag, an offset or a mask", async () => {
+      const { calls, decoded } = valid([{ target: TARGET, rules: [calldataLengthAtLeast(0n)] }]);
+      const leaf = decoded.leaves.find((l) => l.kind === "session-permissions")!;
+      const index = decoded.leaves.indexOf(leaf);
+      const bytes = ethers.getBytes(leaf.kind === "session-permissions" ? leaf.permissions : "0x");
+      // Rule words: operation at 192, cumulative 224, offset 256, mask 288, value 320.
+      const cases: [number, number, bigint][] = [
+        [224 + 31, 0x01, 224n], // cumulative true
+        [256 + 31, 0x04, 256n], // offset 4
+        [288, 0xff, 288n], // a mask byte
+      ];
+      for (const op of [0x04, 0x05]) {
+        for (const [at, value, expectedAt] of cases) {
+          const patched = bytes.slice();
+          patched[192 + 31] = op;
+          patched[at] = value;
+          const leaves = decoded.leaves.slice();
+          leaves[index] = { ...leaf, permissions: ethers.hexlify(patched) as Hex } as typeof leaf;
+          await expectBoth(calls, reencode({ ...decoded, leaves }), "SessionPermissionsMalformed", [BigInt(index), expectedAt]);
+        }
+      }
     });
 
     it("rejects with SessionLeavesNotAscending when leaves are out of hash order", async () => {

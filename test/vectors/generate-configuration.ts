@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Wallet, keccak256, toUtf8Bytes } from "ethers";
-import { Configuration, type ConfigurationJson } from "../../lib/configuration/configuration";
+import { Configuration, MAX_CHECKPOINT, MAX_WEIGHT, type ConfigurationJson } from "../../lib/configuration/configuration";
 import { LEAF_TAGS, type Leaf } from "../../lib/configuration/leaves";
 import { IMAGE_HASH_TAG } from "../../lib/configuration/image-hash";
 import { permissionsHash } from "../../lib/configuration/permissions";
@@ -90,12 +90,14 @@ function configurationCases(): { name: string; config: Configuration }[] {
     { name: "one leaf of every kind", config: Configuration.of({ threshold: 3n, checkpoint: 7n, leaves: every }) },
     { name: "nine weighted signers (not a power of two)", config: Configuration.of({ threshold: 30n, checkpoint: 1_000_000n, leaves: many }) },
     {
+      // The largest values the compact widths allow: weight 255 (1 byte), checkpoint 2^64 - 1 (8 bytes);
+      // the threshold is the whole weight (65,535 would need 257 signers of weight 255).
       name: "extreme values",
       config: Configuration.of({
-        threshold: MAX_UINT256,
-        checkpoint: MAX_UINT256,
+        threshold: MAX_WEIGHT,
+        checkpoint: MAX_CHECKPOINT,
         leaves: [
-          { kind: "ecdsa-signer", signer: "0x0000000000000000000000000000000000000001", weight: MAX_UINT256 },
+          { kind: "ecdsa-signer", signer: "0x0000000000000000000000000000000000000001", weight: MAX_WEIGHT },
           { kind: "recovery-key", signer: "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF", timelock: 0n },
           { kind: "session-permissions", sessionSigner: addr(3), chainId: 0n, valueLimit: MAX_UINT256, deadline: 0n, permissionsHash: permissionsHash([]) },
         ],

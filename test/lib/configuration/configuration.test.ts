@@ -98,11 +98,45 @@ describe("Configuration", () => {
       expect(config.leaves).to.have.length(3);
     });
 
-    it("counts passkey weight towards the threshold and not a pre-approved digest", () => {
+    it("counts passkey weight in the total but not towards the threshold when it checks reachability", () => {
       const passkey: Leaf = { kind: "passkey-signer", x: word("x"), y: word("y"), requireUserVerification: false, weight: 4n };
       const digest: Leaf = { kind: "preapproved-digest", digest: word("d") };
-      expect(Configuration.of({ threshold: 5n, checkpoint: 0n, leaves: [signer(1), passkey, digest] }).totalWeight).to.equal(5n);
+      const config = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [signer(1), passkey, digest] });
+      expect(config.totalWeight).to.equal(5n);
+      expect(config.signableWeight).to.equal(1n);
+      const err = expectError(() => Configuration.of({ threshold: 5n, checkpoint: 0n, leaves: [signer(1), passkey, digest] }), "InvalidArgumentError", "THRESHOLD_UNREACHABLE", "threshold");
+      expect((err as unknown as { details: Record<string, unknown> }).details).to.deep.include({ threshold: 5n, signableWeight: 1n, totalWeight: 5n });
+    });
+
+    it("refuses a threshold only passkeys and guards could reach when no signable leaf has the weight", () => {
+      const passkey: Leaf = { kind: "passkey-signer", x: word("x"), y: word("y"), requireUserVerification: true, weight: 2n };
+      const guard: Leaf = { kind: "guard", guard: testAddress(900), weight: 3n };
+      expectError(() => Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [passkey, guard] }), "InvalidArgumentError", "THRESHOLD_UNREACHABLE", "threshold");
+      expectError(() => Configuration.of({ threshold: 2n, checkpoint: 0n, leaves: [signer(1), passkey, guard] }), "InvalidArgumentError", "THRESHOLD_UNREACHABLE", "threshold");
+      const erc1271: Leaf = { kind: "erc1271-signer", signer: testAddress(901), weight: 1n };
+      expect(Configuration.of({ threshold: 2n, checkpoint: 0n, leaves: [signer(1), erc1271, passkey, guard] }).signableWeight).to.equal(2n);
+    });
+
+    it("refuses a threshold when only a pre-approved digest could reach it", () => {
+      const digest: Leaf = { kind: "preapproved-digest", digest: word("d") };
       expectError(() => Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [digest] }), "InvalidArgumentError", "THRESHOLD_UNREACHABLE", "threshold");
+    });
+
+    it("refuses a weight, threshold or checkpoint outside the compact widths", () => {
+      expectError(() => Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [signer(1, 256n)] }), "InvalidArgumentError", "INTEGER_TOO_LARGE", "leaves[0].weight");
+      expectError(() => Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [signer(2), { kind: "guard", guard: testAddress(902), weight: 1000n }] }), "InvalidArgumentError", "INTEGER_TOO_LARGE", "leaves[1].weight");
+      expectError(() => Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [signer(1, 0n)] }), "InvalidArgumentError", "INTEGER_TOO_SMALL", "leaves[0].weight");
+      expectError(() => Configuration.of({ threshold: 65_536n, checkpoint: 0n, leaves: [signer(1)] }), "InvalidArgumentError", "INTEGER_TOO_LARGE", "threshold");
+      expectError(() => Configuration.of({ threshold: 1n, checkpoint: 2n ** 64n, leaves: [signer(1)] }), "InvalidArgumentError", "INTEGER_TOO_LARGE", "checkpoint");
+      const top = Configuration.of({
+        threshold: 65_535n,
+        checkpoint: 2n ** 64n - 1n,
+        leaves: Array.from({ length: 257 }, (_, i) => signer(i + 1, 255n)),
+      });
+      expect(top.threshold).to.equal(65_535n);
+      expectError(() => top.bumpCheckpoint(), "InvalidArgumentError", "INTEGER_TOO_LARGE", "checkpoint");
+      expectError(() => top.update({ threshold: 65_536n }), "InvalidArgumentError", "INTEGER_TOO_LARGE", "threshold");
+      expectError(() => Configuration.load({ ...top.dump(), checkpoint: (2n ** 64n).toString() }), "InvalidArgumentError", "INTEGER_TOO_LARGE", "checkpoint");
     });
   });
 
@@ -130,7 +164,7 @@ describe("Configuration", () => {
       const cases: [unknown, string, string][] = [
         ["{not json", "INVALID_JSON", ""],
         [[], "INVALID_CONFIGURATION", ""],
-        [{ ...good, format: "arbor-configuration-v2" }, "UNSUPPORTED_FORMAT", "format"],
+        [{ ...good, format: "arbor-configuration-v3" }, "UNSUPPORTED_FORMAT", "format"],
         [{ ...good, format: undefined }, "UNSUPPORTED_FORMAT", "format"],
         [{ ...good, extra: 1 }, "UNKNOWN_FIELD", "extra"],
         [{ ...good, threshold: 3 }, "INVALID_DECIMAL", "threshold"],
@@ -262,7 +296,7 @@ describe("diff", () => {
 
     it("returns empty lists and no number changes when given the same configuration", () => {
       const a = sample();
-      expect(diffConfigurations(a, Configuration.load(a.dump()))).to.deep.equal({ added: [], removed: [] });
+      expect(diffConfigurations(a, Configuration.load(a.dump()))).to.deep.equal({ added: [], removed: [], moved: [] });
     });
   });
 });

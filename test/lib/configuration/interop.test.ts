@@ -26,6 +26,9 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { id, type BaseContract } from "ethers";
 import { getMultiProof, getProof, makeTree, processMultiProof, treeLeaf, treeRoot, type MerkleTree as ArborTree, type MultiProof } from "../../../lib/configuration/tree";
 import type { Hex } from "../../../lib/hex";
+import { Configuration, type TieredLeaf } from "../../../lib/configuration/configuration";
+import type { Leaf } from "../../../lib/configuration/leaves";
+import { validTiers } from "../arbitraries";
 import { deploy, REFERENCE_SOURCE } from "../solidity";
 
 const RUNS = process.env.CI ? 120 : 20;
@@ -188,6 +191,72 @@ describe("tree interop", () => {
       for (const n of [3, 5, 9, 17, 33, 100, 300]) {
         const hashes = randomHashes(n);
         expect(merkletreejsOf(hashes.slice().sort()).getHexRoot(), `n=${n}`).to.not.equal(treeRoot(makeTree(hashes)));
+      }
+    });
+  });
+
+
+  describe("tiered trees (a tree shaped by use)", () => {
+    const tieredSignerLeaves = (n: number, tiers: number[]): TieredLeaf[] =>
+      Array.from({ length: n }, (_, i) => ({ kind: "ecdsa-signer", signer: `0x${randomBytes(20).toString("hex")}` as Hex, weight: 1n, tier: tiers[i] }));
+    /** Random tiered configurations: 2 to 40 leaves over 1 to 4 tiers (with a hot tier of one leaf among them). */
+    function randomTiered(): Configuration[] {
+      const out: Configuration[] = [];
+      for (let run = 0; run < RUNS + 10; run++) {
+        const n = 2 + Math.floor(Math.random() * 39);
+        const tiers = validTiers(Array.from({ length: n }, () => (run % 3 === 0 ? 0 : Math.floor(Math.random() * 4))), n);
+        if (run % 4 === 1 && n >= 3) tiers.fill(1).splice(0, 1, 0); // one hot leaf, every other leaf in tier 1
+        out.push(Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: tieredSignerLeaves(n, tiers) }));
+      }
+      return out;
+    }
+    /** The entries of tier t: its leaf hashes plus the root of tier t + 1 (none for the last tier). */
+    const tierEntries = (config: Configuration, t: number): Hex[] => [
+      ...config.leafHashes.filter((_, i) => config.tieredLeaves[i].tier === t),
+      ...(t + 1 < config.tierCount ? [treeRoot(config.tierTrees[t + 1])] : []),
+    ];
+
+    it("reproduces each tier's own subtree with SimpleMerkleTree and merkletreejs over that tier's padded entries", () => {
+      for (const config of randomTiered()) {
+        for (let t = 0; t < config.tierCount; t++) {
+          const entries = padded(tierEntries(config, t));
+          expect(SimpleMerkleTree.of(entries).root).to.equal(treeRoot(config.tierTrees[t]));
+          expect(merkletreejsOf(entries).getHexRoot()).to.equal(treeRoot(config.tierTrees[t]));
+        }
+        // Tier 0's subtree is the whole tree: its root is the configuration root.
+        expect(SimpleMerkleTree.of(padded(tierEntries(config, 0))).root).to.equal(config.root);
+      }
+    });
+
+    it("does not reproduce a tiered tree from its leaves alone: neither library builds it from the leaf list", () => {
+      let differ = 0;
+      for (const config of randomTiered().filter((c) => c.tierCount > 1)) {
+        const all = padded(config.leafHashes);
+        expect(SimpleMerkleTree.of(all).root).to.not.equal(config.root);
+        expect(merkletreejsOf(all).getHexRoot()).to.not.equal(config.root);
+        differ++;
+      }
+      expect(differ).to.be.greaterThan(0);
+    });
+
+    it("verifies every leaf's single proof with SimpleMerkleTree.verify and merkletreejs verify when the tree is tiered", () => {
+      for (const config of randomTiered()) {
+        config.leaves.forEach((leaf, i) => {
+          const proof = config.proof(leaf);
+          const hash = config.leafHashes[i];
+          expect(SimpleMerkleTree.verify(config.root, hash, proof)).to.equal(true);
+          expect(MerkleTree.verify(proof.map(toBuffer), toBuffer(hash), toBuffer(config.root), keccakBuffer, { sortPairs: true })).to.equal(true);
+          expect(SimpleMerkleTree.verify(config.root, hash, proof.slice(1))).to.equal(proof.length === 0);
+        });
+      }
+    });
+
+    it("verifies a multiproof with SimpleMerkleTree.verifyMultiProof when its leaves share a tier", () => {
+      for (const config of randomTiered()) {
+        const t = config.tierCount - 1;
+        const inTier = config.tieredLeaves.filter((l) => l.tier === t).map(({ tier: _tier, ...leaf }) => leaf as Leaf);
+        const mp = config.multiProof(inTier.filter(() => Math.random() < 0.5).concat(inTier.slice(0, 1)).filter((l, i, a) => a.indexOf(l) === i));
+        expect(SimpleMerkleTree.verifyMultiProof(config.root, { leaves: mp.leafHashes, proof: mp.proof, proofFlags: mp.proofFlags })).to.equal(true);
       }
     });
   });

@@ -171,11 +171,19 @@ describe("permissions", () => {
     });
 
     it("names the offending field when a rule is invalid", () => {
-      expectError(() => permissionsHash([{ target, rules: [{ ...rule, operation: 4 as never }] }]), "InvalidArgumentError", "INVALID_RULE_OPERATION", "permissions[0].rules[0].operation");
+      expectError(() => permissionsHash([{ target, rules: [{ ...rule, operation: 6 as never }] }]), "InvalidArgumentError", "INVALID_RULE_OPERATION", "permissions[0].rules[0].operation");
       expectError(() => permissionsHash([{ target, rules: [{ ...rule, mask: "0x00" as `0x${string}` }] }]), "InvalidArgumentError", "INVALID_BYTES32", "permissions[0].rules[0].mask");
       expectError(() => permissionsHash([{ target: "0x00" as `0x${string}`, rules: [] }]), "InvalidArgumentError", "INVALID_ADDRESS", "permissions[0].target");
       expectError(() => permissionsHash([{ target, rules: [{ ...rule, offset: -1n }] }]), "InvalidArgumentError", "INTEGER_TOO_SMALL", "permissions[0].rules[0].offset");
       expectError(() => permissionsHash("x" as never), "InvalidArgumentError", "INVALID_ARRAY", "permissions");
+    });
+
+    it("refuses a length rule with a cumulative flag, an offset or a mask, naming that field", () => {
+      const length = { operation: 4 as const, cumulative: false, offset: 0n, mask: `0x${"00".repeat(32)}` as `0x${string}`, value: rule.value };
+      expect(permissionsHash([{ target, rules: [length, { ...length, operation: 5 }] }])).to.match(/^0x[0-9a-f]{64}$/);
+      expectError(() => permissionsHash([{ target, rules: [{ ...length, cumulative: true }] }]), "InvalidArgumentError", "INVALID_LENGTH_RULE", "permissions[0].rules[0].cumulative");
+      expectError(() => permissionsHash([{ target, rules: [{ ...length, offset: 4n }] }]), "InvalidArgumentError", "INVALID_LENGTH_RULE", "permissions[0].rules[0].offset");
+      expectError(() => permissionsHash([{ target, rules: [length, { ...length, operation: 5, mask: `0x${"ff".repeat(32)}` }] }]), "InvalidArgumentError", "INVALID_LENGTH_RULE", "permissions[0].rules[1].mask");
     });
   });
 });
