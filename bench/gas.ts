@@ -4,6 +4,7 @@
  * warm-written), transfers go to accounts that already hold ETH and tokens, so the figures
  * compare the wallets, not the one-off costs of touching a new account.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
@@ -74,7 +75,7 @@ export async function runGasBench(): Promise<GasRow[]> {
     const arbor = async (calls: CallInput[]): Promise<bigint> => {
       const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: address, chainId });
       const { signature } = await signPayload(configuration, digest, signing.map((k) => ecdsaSigner(k.privateKey as Hex)));
-      const receipt = await (await wallet.execute(contractCalls(calls), 0n, nonce, signature)).wait();
+      const receipt = await (await wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: BigInt(nonce) }), signature)).wait();
       nonce++;
       return receipt!.gasUsed;
     };

@@ -2,6 +2,7 @@
  * The core walk-through on the in-process Hardhat network: a 2-of-3 wallet computed off-chain,
  * funded before it exists, deployed by its first signed batch, reconfigured, used again.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
@@ -87,6 +88,6 @@ export async function runCoreDemo(log: Log): Promise<void> {
 
   // 7. Alice and dave sign the next batch.
   const fresh = await signPayload(second, nextDigest, [ecdsaSigner(alice.privateKey as Hex), ecdsaSigner(dave.privateKey as Hex)]);
-  const sendReceipt = await (await wallet.execute(contractCalls(next), 0n, 1n, fresh.signature)).wait();
+  const sendReceipt = await (await wallet.execute(encodeCallsPayload({ calls: next, space: 0n, nonce: 1n }), fresh.signature)).wait();
   log(`7. alice + dave sent 0.05 ETH more (nonce 1): gas ${sendReceipt!.gasUsed}; shop now has ${eth(await ethers.provider.getBalance(shop))}`);
 }

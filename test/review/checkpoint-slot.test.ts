@@ -6,6 +6,7 @@
  * (another wallet's), or run at all where no owner signature set it (a session batch).
  * Every scenario here runs in one transaction through a relay contract.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -59,13 +60,13 @@ describe("ArborWallet (review: transient checkpoint)", () => {
       const stale = multisig([other], 1n, 3n);
       const calls = [{ target: relayAddress, data: reenter as Hex }, updateCall(wallet, address, stale)];
       const inner = wallet.interface.encodeErrorResult("CheckpointNotIncreasing", [5n, 3n]);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, await signCalls(first, address, [owner], calls)))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(first, address, [owner], calls)))
         .to.be.revertedWithCustomError(wallet, "CallFailed")
         .withArgs(1n, inner);
 
       const fresh = multisig([other], 1n, 6n);
       const callsAbove = [{ target: relayAddress, data: reenter as Hex }, updateCall(wallet, address, fresh)];
-      await (await wallet.execute(contractCalls(callsAbove), 0, 0, await signCalls(first, address, [owner], callsAbove))).wait();
+      await (await wallet.execute(encodeCallsPayload({ calls: callsAbove, space: 0n, nonce: 0n }), await signCalls(first, address, [owner], callsAbove))).wait();
       expect(await wallet.imageHash()).to.equal(fresh.imageHash);
     });
 

@@ -4,6 +4,7 @@
  * hashes that queue holds up to 509 words, far past anything the smaller random tests reach. And
  * the part walk sorts leaves by insertion: 255 parts in descending leaf order is its worst case.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
@@ -70,7 +71,7 @@ describe("ArborWallet (review: largest inputs)", () => {
       expect(decoded.parts.length).to.equal(255);
       // Canonical order is ascending by leaf hash; reverse it: every insertion shifts all earlier leaves.
       const reversed = encodeSignature({ ...decoded, parts: [...decoded.parts].reverse() });
-      const receipt = (await (await wallet.execute(contractCalls([]), 0, 0, reversed, { gasLimit: 25_000_000n })).wait())!;
+      const receipt = (await (await wallet.execute(encodeCallsPayload({ calls: [], space: 0n, nonce: 0n }), reversed, { gasLimit: 25_000_000n })).wait())!;
       expect(receipt.status).to.equal(1);
       expect(await wallet.nonces(0)).to.equal(1n);
     });
