@@ -82,7 +82,7 @@ library PayloadHashes {
                 let buffer := add(hashes, shl(5, count))
                 calldatacopy(buffer, data.offset, data.length)
                 let dataHash := keccak256(buffer, data.length)
-                mstore(buffer, typehash)
+                mstore(buffer, mload(0x00)) // CALL_TYPEHASH
                 mstore(add(buffer, 0x20), calldataload(c)) // target
                 mstore(add(buffer, 0x40), calldataload(add(c, 0x20))) // value
                 mstore(add(buffer, 0x60), dataHash)
@@ -106,51 +106,53 @@ library PayloadHashes {
 
     /**
      * @notice Decodes a packed payload (`space:uint160 nonce:uint96 call*`) strictly and returns
-     * its space, its nonce and the EIP-712 `hashStruct` of `Calls(calls, space, nonce)`, the same
-     * as `hashCalls` of the decoded calls.
+     * its space, its nonce, the EIP-712 `hashStruct` of `Calls(calls, space, nonce)` (the same
+     * as `hashCalls` of the decoded calls) and whether any call is a delegate call or a call to
+     * the wallet itself (`address(this)`: this runs in the wallet's context), which may reach `updateConfiguration` or `upgradeTo`.
      * @dev Reverts with `PayloadTruncated`, `UnknownCallFlags`, `UnknownFailureMode`,
      * `DelegateCallWithValue` or `NonCanonicalCall` on the first malformed call, in the order of
      * the spec. Once this returns, `execute` reads the calls again without checks.
      */
     function hashPackedCalls(bytes calldata payload)
         internal
-        pure
-        returns (uint256 space, uint256 nonce, bytes32 result)
+        view
+        returns (uint256 space, uint256 nonce, bytes32 result, bool selfOrDelegate)
     {
         uint256 length = payload.length;
         if (length < 32) revert PayloadTruncated(32, length);
         uint256 failure;
         uint256 a;
-        uint256 b;
-        bytes32 typehash = CALL_TYPEHASH;
-        bytes32 callsTypehash = CALLS_TYPEHASH;
+        uint256 hashes;
+        uint256 count;
+        {
+            bytes32 typehash = CALL_TYPEHASH;
+            assembly ("memory-safe") {
+                // Kept in scratch space for the loop (nothing else there uses it), off the stack.
+                mstore(0x00, typehash)
+            }
+        }
         // In assembly because the walk runs once per call of every batch: Solidity's bounds
         // checks and memory allocation per field cost more than the hashing. No arithmetic here
         // can overflow: offsets are sums of a calldata offset (< 2^64) and values below 2^32.
         assembly ("memory-safe") {
             let base := payload.offset
-            let word := calldataload(base)
-            space := shr(96, word) // the first 20 bytes
-            nonce := and(word, 0xffffffffffffffffffffffff) // the last 12 bytes
+            space := shr(96, calldataload(base)) // the first 20 bytes
+            nonce := and(calldataload(base), 0xffffffffffffffffffffffff) // the last 12 bytes
             // The call hashes go at the free memory pointer, one word each, as scratch (never
             // allocated); each call's 7-word encoding is built in the 0xe0 bytes above the
             // hash list so far, where its data is hashed first.
-            let hashes := mload(0x40)
-            let count := 0
+            hashes := mload(0x40)
             let cursor := 32
             for {} lt(cursor, length) {} {
                 let flags := byte(0, calldataload(add(base, cursor)))
                 if and(flags, 0xe0) {
                     failure := 1 // UnknownCallFlags
-                    a := count
-                    b := flags
+                    a := or(shl(8, count), flags) // index and flags, split below
                     break
                 }
-                let onFailure := and(shr(3, flags), 3)
-                if eq(onFailure, 3) {
+                if eq(and(shr(3, flags), 3), 3) {
                     failure := 2 // UnknownFailureMode
                     a := count
-                    b := 3
                     break
                 }
                 // Bit 2 (delegate call) with bit 0 (has value).
@@ -170,6 +172,7 @@ library PayloadHashes {
                 let buffer := add(hashes, shl(5, add(count, 1)))
                 let at := add(base, add(cursor, 1))
                 mstore(add(buffer, 0x20), shr(96, calldataload(at))) // target
+                selfOrDelegate := or(selfOrDelegate, or(eq(mload(add(buffer, 0x20)), address()), and(shr(2, flags), 1)))
                 at := add(at, 20)
                 mstore(add(buffer, 0x40), 0) // value, unless flagged
                 if and(flags, 1) {
@@ -188,23 +191,26 @@ library PayloadHashes {
                     a := count
                     break
                 }
-                let dataLength := shr(232, calldataload(at))
-                dataEnd := add(dataEnd, dataLength)
+                // dataLength: the uint24 at `at`.
+                dataEnd := add(dataEnd, shr(232, calldataload(at)))
                 if gt(dataEnd, length) {
                     failure := 4 // PayloadTruncated
                     a := dataEnd
                     break
                 }
-                calldatacopy(add(buffer, 0xe0), add(at, 3), dataLength)
+                calldatacopy(add(buffer, 0xe0), add(at, 3), shr(232, calldataload(at)))
                 // hashStruct(Call): keccak256(abi.encode(CALL_TYPEHASH, target, value, keccak256(data), gasLimit, delegateCall, onFailure)).
-                mstore(add(buffer, 0x60), keccak256(add(buffer, 0xe0), dataLength))
-                mstore(buffer, typehash)
+                mstore(add(buffer, 0x60), keccak256(add(buffer, 0xe0), shr(232, calldataload(at))))
+                mstore(buffer, mload(0x00)) // CALL_TYPEHASH
                 mstore(add(buffer, 0xa0), and(shr(2, flags), 1)) // delegateCall
-                mstore(add(buffer, 0xc0), onFailure)
+                mstore(add(buffer, 0xc0), and(shr(3, flags), 3)) // onFailure
                 mstore(add(hashes, shl(5, count)), keccak256(buffer, 0xe0))
                 count := add(count, 1)
                 cursor := dataEnd
             }
+        }
+        bytes32 callsTypehash = CALLS_TYPEHASH;
+        assembly ("memory-safe") {
             if iszero(failure) {
                 let callsHash := keccak256(hashes, shl(5, count))
                 // keccak256(abi.encode(CALLS_TYPEHASH, callsHash, space, nonce)), over the first hash slots.
@@ -215,9 +221,9 @@ library PayloadHashes {
                 result := keccak256(hashes, 0x80)
             }
         }
-        if (failure == 0) return (space, nonce, result);
-        if (failure == 1) revert UnknownCallFlags(a, uint8(b));
-        if (failure == 2) revert UnknownFailureMode(a, uint8(b));
+        if (failure == 0) return (space, nonce, result, selfOrDelegate);
+        if (failure == 1) revert UnknownCallFlags(a >> 8, uint8(a));
+        if (failure == 2) revert UnknownFailureMode(a, 3);
         if (failure == 3) revert DelegateCallWithValue(a);
         if (failure == 4) revert PayloadTruncated(a, length);
         revert NonCanonicalCall(a);

@@ -52,7 +52,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     bytes32 public constant STORAGE_LAYOUT_ID = keccak256("arbor.wallet.storage-layout.v1");
 
     /// @dev Transient slot holding the image hash of the configuration that authorised the running
-    /// batch, set before its first self-call or delegate call, so `upgradeTo` can keep a wallet that
+    /// batch, set before its calls run when one is a self-call or a delegate call, so `upgradeTo` can keep a wallet that
     /// still runs on its first configuration valid. keccak256("arbor.wallet.transient.image-hash") - 1
     bytes32 private constant IMAGE_HASH_SLOT = 0x34e2d90501375b086e0f90fa32ea0d8ae97bfad4c14c5e7f6826bc10518f202d;
 
@@ -111,12 +111,11 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
      * set to revert on failure fails (`CallFailed`).
      */
     function execute(bytes calldata payload, bytes calldata signature) external payable {
-        (uint256 space, uint256 nonce, bytes32 structHash) = PayloadHashes.hashPackedCalls(payload);
+        (uint256 space, uint256 nonce, bytes32 structHash, bool selfOrDelegate) =
+            PayloadHashes.hashPackedCalls(payload);
         _useNonce(space, nonce);
 
         bytes32 digest;
-        bytes32 authorisedImageHash;
-        uint256 authorisedCheckpoint;
         if (signature.length != 0 && uint8(signature[0]) & WalletSignature.FLAG_SESSION != 0) {
             // Session keys sign under rules the sessions module enforces; they never authorise a
             // self-call or a delegate call (the module refuses both), so nothing is authorised for one.
@@ -128,10 +127,12 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         } else {
             WalletSignature.Recovered memory recovered = _authorise(signature, structHash, false);
             digest = recovered.digest;
-            authorisedImageHash = recovered.imageHash;
-            authorisedCheckpoint = recovered.checkpoint;
+            // Recorded before any call runs (a call may re-enter and update the configuration,
+            // which records its own checkpoint), and only when a call may need it: the two
+            // transient writes cost 200 gas a batch that only calls others does not pay.
+            if (selfOrDelegate) _setAuthorised(recovered.imageHash, recovered.checkpoint);
         }
-        _run(payload, digest, authorisedImageHash, authorisedCheckpoint);
+        _run(payload, digest);
     }
 
     /// @dev Consumes nonce `nonce` of `space`, before any call runs, so a call cannot replay the batch.
@@ -157,22 +158,13 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         }
     }
 
-    /// @dev Runs the calls of a payload `hashPackedCalls` checked. Before the first self-call or
-    /// delegate call it records what authorised the batch (transient), for `updateConfiguration`
-    /// and `upgradeTo`; a session batch records nothing (both are zero).
-    function _run(bytes calldata payload, bytes32 digest, bytes32 authorisedImageHash, uint256 authorisedCheckpoint)
-        private
-    {
+    /// @dev Runs the calls of a payload `hashPackedCalls` checked.
+    function _run(bytes calldata payload, bytes32 digest) private {
         uint256 length = payload.length;
         uint256 index;
-        bool recorded;
         PayloadHashes.PackedCall memory c;
         for (c.next = 32; c.next < length;) {
             PayloadHashes.readPackedCall(payload, c.next, c);
-            if (!recorded && authorisedImageHash != bytes32(0) && (c.delegateCall || c.target == address(this))) {
-                _setAuthorised(authorisedImageHash, authorisedCheckpoint);
-                recorded = true;
-            }
             if (!_call(payload, c, index)) {
                 if (c.onFailure == PayloadHashes.ON_FAILURE_REVERT) revert CallFailed(index, _returnData());
                 if (c.onFailure == PayloadHashes.ON_FAILURE_IGNORE) {

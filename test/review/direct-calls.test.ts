@@ -58,7 +58,7 @@ describe("ArborWallet (review: the implementation and stray proxies)", () => {
       const stray = (await ethers.getContractAt("ArborWallet", strayAddress)) as unknown as ArborWallet;
       expect(await ethers.provider.getCode(strayAddress)).to.not.equal("0x");
       const signature = await signCalls(configuration, strayAddress, [attacker], []);
-      await expect(stray.execute([], 0, 0, signature)).to.be.revertedWithCustomError(stray, "ImageHashMismatch").withArgs(configuration.imageHash);
+      await expect(stray.execute(encodeCallsPayload({ calls: [], space: 0n, nonce: 0n }), signature)).to.be.revertedWithCustomError(stray, "ImageHashMismatch").withArgs(configuration.imageHash);
       expect(await stray.isValidImageHash(configuration.imageHash)).to.equal(false);
     });
   });
