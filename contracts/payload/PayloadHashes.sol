@@ -82,7 +82,7 @@ library PayloadHashes {
                 let buffer := add(hashes, shl(5, count))
                 calldatacopy(buffer, data.offset, data.length)
                 let dataHash := keccak256(buffer, data.length)
-                mstore(buffer, mload(0x00)) // CALL_TYPEHASH
+                mstore(buffer, typehash)
                 mstore(add(buffer, 0x20), calldataload(c)) // target
                 mstore(add(buffer, 0x40), calldataload(add(c, 0x20))) // value
                 mstore(add(buffer, 0x60), dataHash)
