@@ -378,8 +378,8 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     /// just before the call, for `gasLimit * 64 / 63` plus an upper bound of those costs:
     /// - `CALL_OVERHEAD` = 2,600 (cold target) + 2,600 (the cold delegate account when the target
     ///   is an EIP-7702 delegated EOA, code `0xef0100 ‖ address`; always counted, since finding out
-    ///   would cost as much) + 100 (the opcodes between the `gas()` and the CALL: measured 32 with
-    ///   this compiler, see `test/review/gas-forwarding.test.ts`, kept well above);
+    ///   would cost as much) + 100 (the opcodes between the `gas()` and the CALL: a few stack
+    ///   operations and a comparison, a few dozen gas; the audit found the old allowance 7 short);
     /// - 34,000 more with value: 9,000 for the transfer and 25,000 for an account that may not exist.
     /// Asking a little more than needed costs the relayer nothing it does not get back; asking less
     /// would let it starve the call. With gas limit 0 the call gets whatever the relayer left, by design.
