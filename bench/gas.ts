@@ -11,7 +11,6 @@ import { Configuration } from "../lib/configuration/configuration";
 import type { Leaf } from "../lib/configuration/leaves";
 import { hashCalls } from "../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../lib/payload/hash-config-update";
-import { toContractCalls as contractCalls } from "../lib/payload/contract-calls";
 import type { CallInput } from "../lib/payload/types";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
@@ -138,7 +137,7 @@ export async function runGasBench(): Promise<GasRow[]> {
   const digest = hashCalls({ calls, space: 0n, nonce: 0n }, { wallet: freshAddress, chainId });
   const { signature } = await signPayload(fresh, digest, keys.slice(0, 2).map((k) => ecdsaSigner(k.privateKey as Hex)));
   const wallet = await ethers.getContractAt("ArborWallet", freshAddress);
-  const data = wallet.interface.encodeFunctionData("execute", [contractCalls(calls), 0n, 0n, signature]);
+  const data = wallet.interface.encodeFunctionData("execute", [encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature]);
   const receipt = await (await factory.deployAndCall(implementationAddress, fresh.imageHash, data)).wait();
   rows.push({ operation: "2-of-3: deploy on first use + ETH transfer, one transaction", arbor: receipt!.gasUsed });
 

@@ -124,7 +124,7 @@ describe("ArborWallet (review: gas forwarding to an EIP-7702 delegated account, 
       }
       // ...and sends it there: the call must have run with its limit, not been starved and ignored.
       const receipt = (await (await execute(payload, signature, { gasLimit: high })).wait())!;
-      const ignored = receipt.logs.map((log) => wallet.interface.parseLog(log)?.name).filter((name) => name === "CallIgnored");
+      const ignored = receipt.logs.map((log: { topics: string[]; data: string }) => wallet.interface.parseLog(log)?.name).filter((name: string | undefined) => name === "CallIgnored");
       expect(ignored, `at ${high} gas the delegated call was starved`).to.deep.equal([]);
       expect(await probe.getFunction("runs")()).to.equal(1n);
 
