@@ -146,8 +146,8 @@ library WalletSignature {
         // The signer list (at most one entry per 25 signature bytes, the smallest signer part)
         // and then the hash stack (at most MAX_DEPTH hashes) are allocated past the free memory
         // pointer. Memory is paid for when touched, so the small list goes first and the stack,
-        // which a shallow walk barely uses, after it: measured 190 gas less per one-signer batch
-        // than the other way round.
+        // which a shallow walk barely uses, after it (with execute reusing its slot word, the
+        // change that came with this one, a one-signer depth-1 transfer went from 60,105 to 59,783 gas).
         result.digest = digest;
         assembly ("memory-safe") {
             let signers := mload(0x40)

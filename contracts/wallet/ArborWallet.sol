@@ -57,8 +57,9 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     bytes32 private constant IMAGE_HASH_SLOT = 0x34e2d90501375b086e0f90fa32ea0d8ae97bfad4c14c5e7f6826bc10518f202d;
 
     /// @dev Transient slot holding the checkpoint of the configuration that authorised the
-    /// running transaction (set on every successful signature check and every update), so a
-    /// self-call can tell whether a new checkpoint goes up. keccak256("arbor.wallet.transient.checkpoint") - 1
+    /// running batch (set before the calls of an owner batch with a self-call or delegate call
+    /// run, and by every update), so a self-call can tell whether a new checkpoint goes up.
+    /// keccak256("arbor.wallet.transient.checkpoint") - 1
     bytes32 private constant CHECKPOINT_SLOT = 0xec6793d572c40eadc50846cc3cf7186073e165b815034e52bf2e2feb4914a888;
 
     /// @dev The low 95 bits of `implementationAndNonce`: the nonce of space 0.
