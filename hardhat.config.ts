@@ -38,7 +38,8 @@ const config: HardhatUserConfig = {
   },
   networks: {
     // HARDHAT_CHAIN_ID lets tests start `hardhat node` processes that look like distinct chains.
-    hardhat: { hardfork: "cancun", chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337) },
+    // HARDHAT_HARDFORK lets a test start a `hardhat node` on a later fork (prague: EIP-7702).
+    hardhat: { hardfork: process.env.HARDHAT_HARDFORK ?? "cancun", chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337) },
   },
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },

@@ -14,7 +14,7 @@ import { Configuration } from "../lib/configuration/configuration";
 import type { Leaf } from "../lib/configuration/leaves";
 import { connectChain } from "../lib/deploy/connectChain";
 import type { Hex } from "../lib/hex";
-import { toContractCalls } from "../lib/payload/contract-calls";
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { hashCalls } from "../lib/payload/hash-calls";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
@@ -127,7 +127,7 @@ export async function runGasRows(): Promise<GasRowRecord[]> {
         const calls = [{ target: call.to as Hex, value: call.value, data: call.data as Hex }];
         const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: address, chainId });
         const { signature } = await signPayload(configuration, digest, shape.signing.map((k) => ecdsaSigner(k.privateKey as Hex)));
-        const tx = await wallet.execute(toContractCalls(calls), 0n, nonce, signature);
+        const tx = await wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce }), signature);
         nonce++;
         return { gas: (await tx.wait())!.gasUsed, calldataBytes: ethers.dataLength(tx.data) };
       },

@@ -4,13 +4,13 @@
  * warm-written), transfers go to accounts that already hold ETH and tokens, so the figures
  * compare the wallets, not the one-off costs of touching a new account.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
 import type { Leaf } from "../lib/configuration/leaves";
 import { hashCalls } from "../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../lib/payload/hash-config-update";
-import { toContractCalls as contractCalls } from "../lib/payload/contract-calls";
 import type { CallInput } from "../lib/payload/types";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
@@ -74,7 +74,7 @@ export async function runGasBench(): Promise<GasRow[]> {
     const arbor = async (calls: CallInput[]): Promise<bigint> => {
       const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: address, chainId });
       const { signature } = await signPayload(configuration, digest, signing.map((k) => ecdsaSigner(k.privateKey as Hex)));
-      const receipt = await (await wallet.execute(contractCalls(calls), 0n, nonce, signature)).wait();
+      const receipt = await (await wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: BigInt(nonce) }), signature)).wait();
       nonce++;
       return receipt!.gasUsed;
     };
@@ -137,7 +137,7 @@ export async function runGasBench(): Promise<GasRow[]> {
   const digest = hashCalls({ calls, space: 0n, nonce: 0n }, { wallet: freshAddress, chainId });
   const { signature } = await signPayload(fresh, digest, keys.slice(0, 2).map((k) => ecdsaSigner(k.privateKey as Hex)));
   const wallet = await ethers.getContractAt("ArborWallet", freshAddress);
-  const data = wallet.interface.encodeFunctionData("execute", [contractCalls(calls), 0n, 0n, signature]);
+  const data = wallet.interface.encodeFunctionData("execute", [encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature]);
   const receipt = await (await factory.deployAndCall(implementationAddress, fresh.imageHash, data)).wait();
   rows.push({ operation: "2-of-3: deploy on first use + ETH transfer, one transaction", arbor: receipt!.gasUsed });
 

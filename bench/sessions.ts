@@ -11,6 +11,7 @@
  *
  * Run alone with `npx hardhat run bench/sessions.ts`.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
@@ -93,14 +94,14 @@ export async function runSessionsGasBench(): Promise<GasRow[]> {
     const nonce = await wallet.nonces(space);
     const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
     const signature = signSessionCalls({ configuration, calls, space, digest, signers });
-    const receipt = await (await wallet.connect(deployer).execute(structs(calls), space, nonce, signature)).wait();
+    const receipt = await (await wallet.connect(deployer).execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature)).wait();
     return receipt!.gasUsed;
   };
   const viaOwner = async (calls: CallInput[], space: bigint): Promise<bigint> => {
     const nonce = await wallet.nonces(space);
     const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
     const { signature } = await signPayload(configuration, digest, [ecdsaSigner(owner.privateKey)]);
-    const receipt = await (await wallet.connect(deployer).execute(structs(calls), space, nonce, signature)).wait();
+    const receipt = await (await wallet.connect(deployer).execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature)).wait();
     return receipt!.gasUsed;
   };
 

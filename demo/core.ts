@@ -2,13 +2,13 @@
  * The core walk-through on the in-process Hardhat network: a 2-of-3 wallet computed off-chain,
  * funded before it exists, deployed by its first signed batch, reconfigured, used again.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
 import { walletAddress } from "../lib/wallet/address";
 import { hashCalls } from "../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../lib/payload/hash-config-update";
-import { toContractCalls as contractCalls } from "../lib/payload/contract-calls";
 import type { CallInput } from "../lib/payload/types";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
@@ -57,7 +57,7 @@ export async function runCoreDemo(log: Log): Promise<void> {
   const signed = await signPayload(first, digest, [ecdsaSigner(alice.privateKey as Hex), ecdsaSigner(carol.privateKey as Hex)]);
   log(`4. alice + carol signed a 2-call batch (nonce 0): signature ${ethers.dataLength(signed.signature)} bytes, weight ${signed.weight}/${first.threshold}`);
   const wallet = await ethers.getContractAt("ArborWallet", address);
-  const execute = wallet.interface.encodeFunctionData("execute", [contractCalls(batch), 0n, 0n, signed.signature]);
+  const execute = wallet.interface.encodeFunctionData("execute", [encodeCallsPayload({ calls: batch, space: 0n, nonce: 0n }), signed.signature]);
   const deployTx = await factory.deployAndCall(implementationAddress, first.imageHash, execute);
   const deployReceipt = await deployTx.wait();
   log(`   factory.deployAndCall: wallet deployed on first use and batch run, gas ${deployReceipt!.gasUsed}`);
@@ -76,7 +76,7 @@ export async function runCoreDemo(log: Log): Promise<void> {
   const nextDigest = hashCalls({ calls: next, space: 0n, nonce: 1n }, { wallet: address, chainId });
   const stale = await signPayload(first, nextDigest, [ecdsaSigner(alice.privateKey as Hex), ecdsaSigner(carol.privateKey as Hex)]);
   try {
-    await wallet.execute.staticCall(contractCalls(next), 0n, 1n, stale.signature);
+    await wallet.execute.staticCall(encodeCallsPayload({ calls: next, space: 0n, nonce: 1n }), stale.signature);
     throw new Error("the wallet accepted a signature of its old configuration");
   } catch (error) {
     const data = (error as { data?: string }).data;
@@ -87,6 +87,6 @@ export async function runCoreDemo(log: Log): Promise<void> {
 
   // 7. Alice and dave sign the next batch.
   const fresh = await signPayload(second, nextDigest, [ecdsaSigner(alice.privateKey as Hex), ecdsaSigner(dave.privateKey as Hex)]);
-  const sendReceipt = await (await wallet.execute(contractCalls(next), 0n, 1n, fresh.signature)).wait();
+  const sendReceipt = await (await wallet.execute(encodeCallsPayload({ calls: next, space: 0n, nonce: 1n }), fresh.signature)).wait();
   log(`7. alice + dave sent 0.05 ETH more (nonce 1): gas ${sendReceipt!.gasUsed}; shop now has ${eth(await ethers.provider.getBalance(shop))}`);
 }

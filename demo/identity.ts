@@ -3,6 +3,7 @@
  * one-time code (read from the dev outbox), have the service's identity signer attest a session key
  * for one app, and use that attestation on-chain from a wallet whose configuration names the signer.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -81,7 +82,7 @@ export async function runIdentityDemo(log: Log): Promise<void> {
     const nonce = await wallet.nonces(space);
     const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId });
     const signature = signSessionCalls({ configuration, calls, space, digest, signers });
-    const receipt = await (await wallet.connect(relayer).execute(toContractCalls(calls), space, nonce, signature)).wait();
+    const receipt = await (await wallet.connect(relayer).execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature)).wait();
     log(`6. the session key played on the app with the service's attestation (${receipt!.gasUsed} gas): score ${await app.scores(address)}`);
   } finally {
     await service.stopAll();

@@ -8,6 +8,7 @@
  *
  * Run alone with `npx hardhat run demo/sessions.ts`.
  */
+import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
@@ -82,7 +83,7 @@ export async function runSessionsDemo(log: Log): Promise<void> {
   const update = [{ target: address, data: wallet.interface.encodeFunctionData("updateConfiguration", [configuration.root, configuration.threshold, configuration.checkpoint]) }];
   const ownerNonce = await wallet.nonces(1n);
   const { signature: ownerSignature } = await signPayload(first, hashCalls({ calls: update, space: 1n, nonce: ownerNonce }, { wallet: address, chainId }), [ecdsaSigner(owner.privateKey)]);
-  await (await wallet.connect(relayer).execute(structs(update), 1n, ownerNonce, ownerSignature)).wait();
+  await (await wallet.connect(relayer).execute(encodeCallsPayload({ calls: update, space: 1n, nonce: BigInt(ownerNonce) }), ownerSignature)).wait();
   log(`2. owner granted session key ${short(sessionKey.address)}: transfers of TEST up to 100 in total, until ${new Date(Number(deadline) * 1000).toISOString()}`);
 
   const recipient = "0x000000000000000000000000000000000000bEEF";
@@ -106,7 +107,7 @@ export async function runSessionsDemo(log: Log): Promise<void> {
       state: chainSessionState({ provider: ethers.provider, sessions: sessionsAddress, wallet: address }),
       walletImageHash: configuration.imageHash,
     });
-    return { check, send: () => wallet.connect(relayer).execute(structs(calls), space, nonce, signature) };
+    return { check, send: () => wallet.connect(relayer).execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature) };
   };
   const transfer = (amount: bigint) => ({ target: tokenAddress, data: token.interface.encodeFunctionData("transfer", [recipient, amount]) });
 

@@ -85,7 +85,12 @@ export type SignatureErrorCode =
   | "SignatureTrailingBytes"
   | "UnsupportedSignatureFlags"
   | "ChainIdZeroNotAllowed"
-  | "UnknownSignaturePart"
+  | "UnknownSignatureStep"
+  | "SignatureWalkUnderflow"
+  | "SignatureWalkUnsorted"
+  | "SignatureWalkPrunable"
+  | "SignatureWalkTooDeep"
+  | "SignatureWalkUnbalanced"
   | "InvalidProofFlag"
   | "InvalidECDSASignature"
   | "InvalidERC1271Signature"
@@ -135,5 +140,28 @@ export class MultiProofError extends ArborError {
 
   constructor(code: "MerkleProofInvalidMultiproof" | "Panic", message: string, options: ArborErrorOptions = {}) {
     super(code, message, options);
+  }
+}
+
+/** Names of the custom errors `PayloadHashes.hashPackedCalls` reverts with on a malformed packed payload. */
+export type PayloadErrorCode = "PayloadTruncated" | "UnknownCallFlags" | "UnknownFailureMode" | "DelegateCallWithValue" | "NonCanonicalCall";
+
+/**
+ * A packed payload (lib/payload/ENCODING.md, "Packed calls") failed to decode. `code` is the exact
+ * name of the Solidity custom error the wallet would revert with and `args` its arguments.
+ *
+ * @example
+ * decodeCallsPayload("0x00")
+ * // throws PayloadError { code: "PayloadTruncated", args: [32n, 1n] }
+ */
+export class PayloadError extends ArborError {
+  override readonly name = "PayloadError" as const;
+  declare readonly code: PayloadErrorCode;
+  /** Arguments of the Solidity custom error, in order, every uint as bigint. */
+  readonly args: readonly unknown[];
+
+  constructor(code: PayloadErrorCode, args: readonly unknown[], message: string, options: ArborErrorOptions = {}) {
+    super(code, `${code}(${args.map(String).join(", ")}): ${message}`, { ...options, details: { ...options.details, args } });
+    this.args = args;
   }
 }

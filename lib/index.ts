@@ -32,6 +32,7 @@ export * from "./payload/types";
 export * from "./payload/domain";
 export * from "./payload/calls";
 export * from "./payload/contract-calls";
+export * from "./payload/packed-calls";
 export * from "./payload/hash-calls";
 export * from "./payload/hash-config-update";
 export * from "./payload/hash-message";

@@ -10,18 +10,23 @@ import {PayloadHashes} from "../payload/PayloadHashes.sol";
 
 /**
  * @title WalletSignature
- * @notice Decodes and verifies an Arbor wallet signature: signing parts, the configuration's
- * threshold and checkpoint, and one OpenZeppelin multiproof from the signed leaves to the root.
- * The byte layout and the order of the checks are specified in `lib/signature/ENCODING.md`;
- * `lib/signature` performs the same checks, in the same order, with the same error names.
- * @dev Runs in the wallet's context (internal functions): `address(this)` is the wallet.
+ * @notice Decodes and verifies an Arbor wallet signature (encoding v2): a header (flags, the
+ * configuration's threshold and checkpoint) and a **tree walk**, a post-order program whose steps
+ * push signed leaves (each a signing part), push pruned subtree hashes, or join the two topmost
+ * hashes into their sorted-pair parent, recomputing the configuration root. Any tree shape
+ * verifies. The byte layout and the order of the checks are specified in
+ * `lib/signature/ENCODING.md`; `lib/signature` performs the same checks, in the same order, with
+ * the same error names.
+ * @dev Runs in the wallet's context (internal functions): `address(this)` is the wallet. Session
+ * signatures (flag bit 1) have their own layout (`lib/sessions/ENCODING.md`, still an
+ * OpenZeppelin multiproof), checked by the sessions module with `processPackedMultiProof` below.
  */
 library WalletSignature {
     using CalldataReader for bytes;
 
     /// @notice Thrown when a field would end at byte `needed` of a `length`-byte signature.
     error SignatureTruncated(uint256 needed, uint256 length);
-    /// @notice Thrown when bytes follow the last proof flag.
+    /// @notice Thrown when bytes follow the last field of a session signature (`lib/sessions/ENCODING.md`).
     /// @param consumed Bytes the encoding accounts for.
     /// @param length Bytes the signature has.
     error SignatureTrailingBytes(uint256 consumed, uint256 length);
@@ -29,22 +34,33 @@ library WalletSignature {
     error UnsupportedSignatureFlags(uint8 flags);
     /// @notice Thrown when a signature asks for chain id 0 on a payload that must be chain-bound.
     error ChainIdZeroNotAllowed();
-    /// @notice Thrown when a signature has no parts.
+    /// @notice Thrown when a tree walk has no signing part.
     error EmptySignature();
-    /// @notice Thrown when part `index` has a kind this wallet does not know.
-    error UnknownSignaturePart(uint256 index, uint8 kind);
-    /// @notice Thrown when proof flag `index` is neither 0 nor 1.
+    /// @notice Thrown when the step at byte `offset` has an opcode this wallet does not know.
+    error UnknownSignatureStep(uint256 offset, uint8 op);
+    /// @notice Thrown when the node step at byte `offset` finds fewer than two hashes on the stack.
+    error SignatureWalkUnderflow(uint256 offset);
+    /// @notice Thrown when the node step at byte `offset` has its children out of order: the
+    /// canonical walk puts the child with the smaller hash first (`first` must be below `second`).
+    /// Reported only once the signature proves the wallet's configuration (`requireCanonical`):
+    /// a signature of another digest recovers other leaves, whose order means nothing, and must
+    /// fail as what it is, a signature of another configuration (`ImageHashMismatch`).
+    error SignatureWalkUnsorted(uint256 offset, bytes32 first, bytes32 second);
+    /// @notice Thrown when the node step at byte `offset` joins two pruned hashes: the canonical
+    /// walk prunes a subtree without signed leaves to one hash step.
+    error SignatureWalkPrunable(uint256 offset);
+    /// @notice Thrown when the step at byte `offset` would push a hash onto a full stack (`MAX_DEPTH` hashes).
+    error SignatureWalkTooDeep(uint256 offset);
+    /// @notice Thrown when the walk ends with `depth` hashes on the stack instead of one root.
+    error SignatureWalkUnbalanced(uint256 depth);
+    /// @notice Thrown when proof flag `index` of a session signature's multiproof is neither 0 nor 1.
     error InvalidProofFlag(uint256 index, uint8 value);
-    /// @notice Thrown when the ECDSA signature of part `index` does not recover (bad v, high s, no address).
-    error InvalidECDSASignature(uint256 index);
-    /// @notice Thrown when contract `signer` of part `index` does not accept its signature (ERC-1271).
-    error InvalidERC1271Signature(uint256 index, address signer);
-    /// @notice Thrown when part `index` proves the same `leaf` as an earlier part.
-    error DuplicateLeaf(uint256 index, bytes32 leaf);
-    /// @notice Thrown when `signer` signs a second time, in part `index`.
-    error DuplicateSigner(uint256 index, address signer);
-    /// @notice Thrown when adding part `index`'s `weight` to `total` would overflow.
-    error WeightOverflow(uint256 index, uint256 total, uint256 weight);
+    /// @notice Thrown when the ECDSA signature of the part at byte `offset` does not recover (bad v, high s, no address).
+    error InvalidECDSASignature(uint256 offset);
+    /// @notice Thrown when contract `signer` of the part at byte `offset` does not accept its signature (ERC-1271).
+    error InvalidERC1271Signature(uint256 offset, address signer);
+    /// @notice Thrown when `signer` signs a second time, in the part at byte `offset`.
+    error DuplicateSigner(uint256 offset, address signer);
     /// @notice Thrown when the signed weight is below the configuration's threshold.
     error ThresholdNotMet(uint256 weight, uint256 threshold);
 
@@ -52,19 +68,18 @@ library WalletSignature {
     /// @dev A session signature: `execute` hands it to the sessions module; here it is an unsupported flag.
     uint8 internal constant FLAG_SESSION = 0x02;
 
-    uint8 internal constant PART_ECDSA = 0x01;
-    uint8 internal constant PART_ECDSA_COMPACT = 0x02;
-    uint8 internal constant PART_ERC1271 = 0x03;
-    uint8 internal constant PART_PREAPPROVED_DIGEST = 0x04;
+    /// @dev Walk steps (one opcode byte each, then the step's body).
+    uint8 internal constant STEP_NODE = 0x00;
+    uint8 internal constant STEP_HASH = 0x01;
+    uint8 internal constant STEP_ECDSA = 0x02;
+    uint8 internal constant STEP_ECDSA_COMPACT = 0x03;
+    uint8 internal constant STEP_ERC1271 = 0x04;
+    uint8 internal constant STEP_PREAPPROVED_DIGEST = 0x05;
 
-    /// @dev flags (1) + threshold (32) + checkpoint (32) + partCount (1).
-    uint256 private constant HEADER_LENGTH = 66;
-    /// @dev weight (32) + r (32) + s (32) + v (1).
-    uint256 private constant ECDSA_BODY = 97;
-    /// @dev weight (32) + r (32) + yParityAndS (32).
-    uint256 private constant ECDSA_COMPACT_BODY = 96;
-    /// @dev signer (20) + weight (32) + length (3), before the contract signature itself.
-    uint256 private constant ERC1271_HEAD = 55;
+    /// @dev flags (1) + threshold (2) + checkpoint (8).
+    uint256 internal constant HEADER_LENGTH = 11;
+    /// @dev Most hashes the walk's stack holds: a canonical walk of a tree of depth d needs d + 1.
+    uint256 internal constant MAX_DEPTH = 64;
 
     /// @notice What a valid signature proves.
     /// @param weight Sum of the weights of the signers.
@@ -78,281 +93,282 @@ library WalletSignature {
         uint256 checkpoint;
         bytes32 imageHash;
         bytes32 digest;
+        /// Byte offset of the first node step whose children are out of order (0: none), and its children.
+        uint256 unsortedAt;
+        bytes32 unsortedFirst;
+        bytes32 unsortedSecond;
     }
 
-    /// @dev Failures found by the assembly structure walk, turned into custom errors in Solidity.
-    uint256 private constant STRUCTURE_OK = 0;
-    uint256 private constant STRUCTURE_TRUNCATED = 1;
-    uint256 private constant STRUCTURE_UNKNOWN_PART = 2;
-    uint256 private constant STRUCTURE_BAD_FLAG = 3;
-    uint256 private constant STRUCTURE_TRAILING = 4;
+    /// @dev Where the walk keeps its state between steps (a memory struct: the stack is too deep otherwise).
+    struct Walk {
+        /// Memory address of the hash stack's bottom; the stack grows upwards by 32 bytes.
+        uint256 stackBottom;
+        /// Memory address one past the topmost hash.
+        uint256 stackTop;
+        /// Memory address of the signer list (addresses, 32 bytes each) and one past its end.
+        uint256 signersStart;
+        uint256 signersEnd;
+        /// Sum of the weights of the parts.
+        uint256 weight;
+        /// How many hash steps came directly before this step (saturating at 2).
+        uint256 hashRun;
+        /// Whether a pre-approved digest part was seen.
+        bool preapproved;
+        /// Whether any signing part was seen.
+        bool signed;
+        /// The first node step with its children out of order (0: none) and those children.
+        uint256 unsortedAt;
+        bytes32 unsortedFirst;
+        bytes32 unsortedSecond;
+    }
 
     /**
      * @notice Verifies `signature` over the EIP-712 digest of `structHash` for this wallet.
-     * @dev Reverts with one of this library's errors (or OpenZeppelin's
-     * `MerkleProofInvalidMultiproof`) on the first failed check. Does not compare the image hash
-     * with the wallet's: the caller does, since only it knows where the wallet keeps it.
-     * @param allowChainIdZero Whether the payload may be signed for every chain (configuration updates).
+     * @dev Reverts with one of this library's errors on the first failed check, in the order of
+     * the spec. Does not compare the image hash with the wallet's: the caller does, since only it
+     * knows where the wallet keeps it.
+     * @param allowChainIdZero Whether the payload may be signed for every chain (configuration updates, upgrades).
      */
     function recover(bytes calldata signature, bytes32 structHash, bool allowChainIdZero)
         internal
         view
         returns (Recovered memory result)
     {
-        (bool chainIdZero, uint256 partCount, uint256 proofStart) = _checkStructure(signature, allowChainIdZero);
-        bytes32 digest = PayloadHashes.digest(chainIdZero ? 0 : block.chainid, address(this), structHash);
-
-        bytes32[] memory leaves = new bytes32[](partCount);
-        (uint256 weight, bool preapproved) = _recoverParts(signature, digest, leaves);
-        uint256 proofAt;
-        assembly ("memory-safe") {
-            proofAt := add(signature.offset, proofStart)
-        }
-        bytes32 root = processPackedMultiProof(proofAt, leaves);
-
-        result.weight = weight;
-        result.threshold = uint256(signature.readBytes32(1));
-        result.checkpoint = uint256(signature.readBytes32(33));
-        result.digest = digest;
-        if (!preapproved && weight < result.threshold) revert ThresholdNotMet(weight, result.threshold);
-        result.imageHash = ConfigurationHashes.imageHash(root, result.threshold, result.checkpoint);
-    }
-
-    /// @dev Step 1 of the spec: walks the layout once, before any cryptography.
-    function _checkStructure(bytes calldata signature, bool allowChainIdZero)
-        private
-        pure
-        returns (bool chainIdZero, uint256 partCount, uint256 proofStart)
-    {
         uint256 length = signature.length;
         if (length < HEADER_LENGTH) revert SignatureTruncated(HEADER_LENGTH, length);
         uint8 flags = signature.readUint8(0);
         if (flags & ~FLAG_CHAIN_ID_ZERO != 0) revert UnsupportedSignatureFlags(flags);
-        chainIdZero = flags & FLAG_CHAIN_ID_ZERO != 0;
+        bool chainIdZero = flags & FLAG_CHAIN_ID_ZERO != 0;
         if (chainIdZero && !allowChainIdZero) revert ChainIdZeroNotAllowed();
-        partCount = signature.readUint8(65);
-        if (partCount == 0) revert EmptySignature();
+        bytes32 digest = PayloadHashes.digest(chainIdZero ? 0 : block.chainid, address(this), structHash);
 
-        uint256 failure;
-        uint256 a;
-        uint256 b;
-        // The walk is written in assembly because, in Solidity, its bounds checks and helper calls
-        // cost more than everything it checks (measured: ~2,000 gas for two parts, now ~300).
-        // No arithmetic here can overflow: every offset is a sum of a few values below 2^24.
+        Walk memory walk;
+        // The signer list (at most one entry per 25 signature bytes, the smallest signer part)
+        // and then the hash stack (at most MAX_DEPTH hashes) are allocated past the free memory
+        // pointer. Memory is paid for when touched, so the small list goes first and the stack,
+        // which a shallow walk barely uses, after it (with execute reusing its slot word, the
+        // change that came with this one, a one-signer depth-1 transfer went from 60,105 to 59,783 gas).
+        result.digest = digest;
         assembly ("memory-safe") {
-            let base := signature.offset
-            let cursor := 66 // HEADER_LENGTH
-            for { let i := 0 } lt(i, partCount) { i := add(i, 1) } {
-                // The part's kind byte must exist.
-                if iszero(lt(cursor, length)) {
-                    failure := 1 // STRUCTURE_TRUNCATED
-                    a := add(cursor, 1)
-                    break
-                }
-                let kind := byte(0, calldataload(add(base, cursor)))
-                cursor := add(cursor, 1)
-                let known := 1
-                switch kind
-                case 1 { cursor := add(cursor, 97) } // ECDSA: weight, r, s, v
-                case 2 { cursor := add(cursor, 96) } // ECDSA compact: weight, r, yParityAndS
-                case 3 {
-                    // ERC-1271: signer, weight, uint24 length, then the contract signature.
-                    if gt(add(cursor, 55), length) {
-                        failure := 1 // STRUCTURE_TRUNCATED
-                        a := add(cursor, 55)
-                        break
-                    }
-                    cursor := add(add(cursor, 55), shr(232, calldataload(add(base, add(cursor, 52)))))
-                }
-                case 4 {} // pre-approved digest: no body
-                default { known := 0 }
-                if iszero(known) {
-                    failure := 2 // STRUCTURE_UNKNOWN_PART
-                    a := i
-                    b := kind
-                    break
-                }
-                // The part's body must end inside the signature.
-                if gt(cursor, length) {
-                    failure := 1 // STRUCTURE_TRUNCATED
-                    a := cursor
-                    break
-                }
-            }
-            if iszero(failure) {
-                switch lt(cursor, length)
-                case 0 {
-                    failure := 1 // STRUCTURE_TRUNCATED: no proof length byte
-                    a := add(cursor, 1)
-                }
-                default {
-                    proofStart := cursor
-                    let proofLength := byte(0, calldataload(add(base, cursor)))
-                    let flagsStart := add(add(cursor, 1), shl(5, proofLength))
-                    // partCount >= 1, so the flag count partCount + proofLength - 1 cannot underflow.
-                    let end := sub(add(flagsStart, add(partCount, proofLength)), 1)
-                    switch gt(end, length)
-                    case 1 {
-                        failure := 1 // STRUCTURE_TRUNCATED
-                        a := end
-                    }
-                    default {
-                        // Flags are bytes 0 or 1: 32 at a time, a byte above 1 has a bit of 0xfe set.
-                        for { let j := flagsStart } lt(j, end) { j := add(j, 32) } {
-                            let word := calldataload(add(base, j))
-                            let remaining := sub(end, j)
-                            if lt(remaining, 32) {
-                                // Keep only the bytes before `end`.
-                                word := and(word, not(shr(shl(3, remaining), not(0))))
-                            }
-                            if and(word, 0xfefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefe) {
-                                // Find the first bad byte for the error.
-                                for { let k := 0 } lt(k, 32) { k := add(k, 1) } {
-                                    let value := byte(k, word)
-                                    if gt(value, 1) {
-                                        failure := 3 // STRUCTURE_BAD_FLAG
-                                        a := sub(add(j, k), flagsStart)
-                                        b := value
-                                        break
-                                    }
-                                }
-                                break
-                            }
-                        }
-                        if iszero(failure) {
-                            if iszero(eq(end, length)) {
-                                failure := 4 // STRUCTURE_TRAILING
-                                a := end
-                            }
-                        }
-                    }
-                }
-            }
+            let signers := mload(0x40)
+            mstore(add(walk, 0x40), signers) // signersStart
+            mstore(add(walk, 0x60), signers) // signersEnd
+            // length < 2^64 (calldata), so length / 25 + 1 words cannot overflow.
+            let stack := add(signers, shl(5, add(div(length, 25), 1)))
+            mstore(walk, stack) // stackBottom
+            mstore(add(walk, 0x20), stack) // stackTop
+            mstore(0x40, add(stack, shl(5, MAX_DEPTH)))
         }
-        if (failure == STRUCTURE_OK) return (chainIdZero, partCount, proofStart);
-        if (failure == STRUCTURE_TRUNCATED) revert SignatureTruncated(a, length);
-        if (failure == STRUCTURE_UNKNOWN_PART) revert UnknownSignaturePart(a, uint8(b));
-        if (failure == STRUCTURE_BAD_FLAG) revert InvalidProofFlag(a, uint8(b));
-        revert SignatureTrailingBytes(a, length);
-    }
 
-    /// @dev Step 2 of the spec: recovers every part's leaf, in order, and sums the weights.
-    function _recoverParts(bytes calldata signature, bytes32 digest, bytes32[] memory leaves)
-        private
-        view
-        returns (uint256 total, bool preapproved)
-    {
-        address[] memory signers = new address[](leaves.length);
         uint256 cursor = HEADER_LENGTH;
-
-        for (uint256 i; i < leaves.length; ++i) {
-            address signer;
-            uint256 weight;
-            bytes32 leaf;
-            (cursor, signer, weight, leaf) = _recoverPart(signature, digest, cursor, i);
-
-            // Insertion sort into ascending order, the multiproof's leaf order. Signers put parts
-            // in that order already, so this is one comparison per part; a signature made for
-            // another digest recovers strangers in random order and still fails on the image
-            // hash, which is what it is, rather than on an ordering detail.
-            uint256 j = i;
-            while (j != 0 && leaves[j - 1] > leaf) {
-                leaves[j] = leaves[j - 1];
-                unchecked {
-                    // j != 0 on this path.
-                    --j;
-                }
-            }
-            if (j != 0 && leaves[j - 1] == leaf) revert DuplicateLeaf(i, leaf);
-            leaves[j] = leaf;
-
-            if (signer == address(0)) {
-                // Only a pre-approved digest part has no signer: ECDSA recovery never yields the
-                // zero address, and a zero-address contract signer fails ERC-1271.
-                preapproved = true;
-            } else {
-                // Quadratic, but over a handful of signers it is cheaper than any set structure.
-                for (uint256 k; k < i; ++k) {
-                    if (signers[k] == signer) revert DuplicateSigner(i, signer);
-                }
-                signers[i] = signer;
-            }
-
-            if (weight > type(uint256).max - total) revert WeightOverflow(i, total, weight);
-            unchecked {
-                // Cannot overflow: checked on the line above.
-                total += weight;
-            }
+        while (cursor < length) {
+            cursor = _step(signature, digest, cursor, walk);
         }
+
+        _conclude(signature, walk, result);
     }
 
-    /// @dev Recovers part `index`, which starts at `cursor`; returns where the next part starts.
-    function _recoverPart(bytes calldata signature, bytes32 digest, uint256 cursor, uint256 index)
-        private
-        view
-        returns (uint256 next, address signer, uint256 weight, bytes32 leaf)
-    {
-        uint8 kind = signature.readUint8(cursor);
+    /// @dev The end of the walk: exactly one hash left (the root), then the threshold and the image hash.
+    function _conclude(bytes calldata signature, Walk memory walk, Recovered memory result) private pure {
+        if (!walk.signed) revert EmptySignature();
+        uint256 depth;
         unchecked {
-            // _checkStructure proved every part lies inside the signature: no offset below can
-            // pass its length, let alone 2^256.
-            ++cursor;
-            if (kind == PART_ECDSA || kind == PART_ECDSA_COMPACT) {
-                (signer, weight, next) = _recoverEcdsa(signature, digest, cursor, kind == PART_ECDSA_COMPACT, index);
-                leaf = ConfigurationHashes.ecdsaSignerLeaf(signer, weight);
-            } else if (kind == PART_ERC1271) {
-                signer = signature.readAddress(cursor);
-                weight = uint256(signature.readBytes32(cursor + 20));
-                uint256 start = cursor + ERC1271_HEAD;
-                next = start + signature.readUint24(cursor + 52);
-                if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature[start:next])) {
-                    revert InvalidERC1271Signature(index, signer);
-                }
-                leaf = ConfigurationHashes.erc1271SignerLeaf(signer, weight);
-            } else {
-                // PART_PREAPPROVED_DIGEST: _checkStructure admitted no other kind.
-                leaf = ConfigurationHashes.preapprovedDigestLeaf(digest);
-                next = cursor;
-            }
+            // stackTop never goes below stackBottom: a node step checks for two hashes first.
+            depth = (walk.stackTop - walk.stackBottom) >> 5;
         }
-    }
-
-    /// @dev Recovers an ECDSA part's signer; the body (weight, r, then s and v or yParityAndS) starts at `cursor`.
-    function _recoverEcdsa(bytes calldata signature, bytes32 digest, uint256 cursor, bool compact, uint256 index)
-        private
-        pure
-        returns (address signer, uint256 weight, uint256 next)
-    {
-        ECDSA.RecoverError error;
-        unchecked {
-            // _checkStructure proved the whole body lies inside the signature.
-            weight = uint256(signature.readBytes32(cursor));
-            bytes32 r = signature.readBytes32(cursor + 32);
-            bytes32 sOrVs = signature.readBytes32(cursor + 64);
-            if (compact) {
-                (signer, error,) = ECDSA.tryRecover(digest, r, sOrVs);
-                next = cursor + ECDSA_COMPACT_BODY;
-            } else {
-                (signer, error,) = ECDSA.tryRecover(digest, signature.readUint8(cursor + 96), r, sOrVs);
-                next = cursor + ECDSA_BODY;
-            }
+        if (depth != 1) revert SignatureWalkUnbalanced(depth);
+        bytes32 root;
+        uint256 bottom = walk.stackBottom;
+        assembly ("memory-safe") {
+            root := mload(bottom)
         }
-        if (error != ECDSA.RecoverError.NoError) revert InvalidECDSASignature(index);
+        result.weight = walk.weight;
+        result.unsortedAt = walk.unsortedAt;
+        result.unsortedFirst = walk.unsortedFirst;
+        result.unsortedSecond = walk.unsortedSecond;
+        // threshold: bytes 1-2; checkpoint: bytes 3-10 (big-endian).
+        result.threshold = uint256(signature.readBytes32(1)) >> 240;
+        result.checkpoint = uint256(signature.readBytes32(3)) >> 192;
+        if (!walk.preapproved && walk.weight < result.threshold) revert ThresholdNotMet(walk.weight, result.threshold);
+        result.imageHash = ConfigurationHashes.imageHash(root, result.threshold, result.checkpoint);
     }
 
     /**
-     * @notice Step 3 of the spec: rebuilds the root from `leaves` (ascending) and the packed
-     * calldata proof at absolute calldata offset `proofAt` (`proofLength:uint8 proof:bytes32[]
-     * proofFlag:uint8[leaves + proofLength - 1]`, flags already checked to be 0 or 1).
+     * @notice The last check of the spec, once the caller knows the signature proves its
+     * configuration: the walk must be canonical (`SignatureWalkUnsorted`).
+     */
+    function requireCanonical(Recovered memory recovered) internal pure {
+        if (recovered.unsortedAt != 0) {
+            revert SignatureWalkUnsorted(recovered.unsortedAt, recovered.unsortedFirst, recovered.unsortedSecond);
+        }
+    }
+
+    /// @dev Runs the step whose opcode is at `cursor` (inside the signature); returns where the next step starts.
+    function _step(bytes calldata signature, bytes32 digest, uint256 cursor, Walk memory walk)
+        private
+        view
+        returns (uint256 next)
+    {
+        uint256 length = signature.length;
+        uint8 op = signature.readUint8(cursor);
+        if (op == STEP_NODE) {
+            _node(cursor, walk);
+            return cursor + 1;
+        }
+        bytes32 hash;
+        unchecked {
+            // Every offset below is a sum of `cursor` < length < 2^64 (calldata) and small constants or a uint24.
+            if (op == STEP_HASH) {
+                next = cursor + 33;
+                if (next > length) revert SignatureTruncated(next, length);
+                _push(walk, signature.readBytes32(cursor + 1), cursor);
+                walk.hashRun = walk.hashRun == 0 ? 1 : 2;
+                return next;
+            }
+            address signer;
+            uint256 weight;
+            if (op == STEP_ECDSA || op == STEP_ECDSA_COMPACT) {
+                // weight (1), r (32), then s (32) and v (1), or yParityAndS (32).
+                next = cursor + (op == STEP_ECDSA ? 67 : 66);
+                if (next > length) revert SignatureTruncated(next, length);
+                (signer, weight) = _recoverEcdsa(signature, digest, cursor, op == STEP_ECDSA_COMPACT);
+                hash = ConfigurationHashes.ecdsaSignerLeaf(signer, weight);
+            } else if (op == STEP_ERC1271) {
+                // signer (20), weight (1), length (3), then the contract signature.
+                uint256 start = cursor + 25;
+                if (start > length) revert SignatureTruncated(start, length);
+                signer = signature.readAddress(cursor + 1);
+                weight = signature.readUint8(cursor + 21);
+                next = start + signature.readUint24(cursor + 22);
+                if (next > length) revert SignatureTruncated(next, length);
+                if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature[start:next])) {
+                    revert InvalidERC1271Signature(cursor, signer);
+                }
+                hash = ConfigurationHashes.erc1271SignerLeaf(signer, weight);
+            } else if (op == STEP_PREAPPROVED_DIGEST) {
+                next = cursor + 1;
+                walk.preapproved = true;
+                hash = ConfigurationHashes.preapprovedDigestLeaf(digest);
+            } else {
+                revert UnknownSignatureStep(cursor, op);
+            }
+            if (signer != address(0)) _addSigner(walk, signer, cursor);
+            // Cannot overflow: at most one weight below 2^8 per signature byte.
+            walk.weight += weight;
+        }
+        walk.signed = true;
+        walk.hashRun = 0;
+        _push(walk, hash, cursor);
+    }
+
+    /// @dev Recovers the signer of the ECDSA part at byte `cursor` (its whole body lies inside the signature).
+    function _recoverEcdsa(bytes calldata signature, bytes32 digest, uint256 cursor, bool compact)
+        private
+        pure
+        returns (address signer, uint256 weight)
+    {
+        ECDSA.RecoverError error;
+        unchecked {
+            // cursor + 67 <= signature.length (checked by the caller).
+            weight = signature.readUint8(cursor + 1);
+            bytes32 r = signature.readBytes32(cursor + 2);
+            bytes32 sOrVs = signature.readBytes32(cursor + 34);
+            if (compact) (signer, error,) = ECDSA.tryRecover(digest, r, sOrVs);
+            else (signer, error,) = ECDSA.tryRecover(digest, signature.readUint8(cursor + 66), r, sOrVs);
+        }
+        if (error != ECDSA.RecoverError.NoError) revert InvalidECDSASignature(cursor);
+    }
+
+    /// @dev A node step at byte `offset`: pops the two topmost hashes, pushes their sorted-pair hash.
+    function _node(uint256 offset, Walk memory walk) private pure {
+        if (walk.hashRun == 2) revert SignatureWalkPrunable(offset);
+        walk.hashRun = 0;
+        uint256 top = walk.stackTop;
+        unchecked {
+            // top >= stackBottom; the subtraction is only used once two hashes are known to be there.
+            if (top - walk.stackBottom < 0x40) revert SignatureWalkUnderflow(offset);
+        }
+        bytes32 first;
+        bytes32 second;
+        bytes32 parent;
+        assembly ("memory-safe") {
+            // The first child was pushed first: it sits below the second.
+            first := mload(sub(top, 0x40))
+            second := mload(sub(top, 0x20))
+        }
+        if (first >= second && walk.unsortedAt == 0) {
+            // Remembered, reported by `requireCanonical` if the signature proves the configuration.
+            walk.unsortedAt = offset;
+            walk.unsortedFirst = first;
+            walk.unsortedSecond = second;
+        }
+        assembly ("memory-safe") {
+            // Sorted-pair keccak256 (as OpenZeppelin's Hashes.commutativeKeccak256), in scratch
+            // space, written over the first child's stack slot.
+            switch lt(first, second)
+            case 1 {
+                mstore(0x00, first)
+                mstore(0x20, second)
+            }
+            default {
+                mstore(0x00, second)
+                mstore(0x20, first)
+            }
+            parent := keccak256(0x00, 0x40)
+            mstore(sub(top, 0x40), parent)
+        }
+        unchecked {
+            // Two hashes are on the stack (checked above).
+            walk.stackTop = top - 0x20;
+        }
+    }
+
+    function _push(Walk memory walk, bytes32 hash, uint256 offset) private pure {
+        uint256 top = walk.stackTop;
+        unchecked {
+            // top >= stackBottom.
+            if (top - walk.stackBottom == MAX_DEPTH << 5) revert SignatureWalkTooDeep(offset);
+        }
+        assembly ("memory-safe") {
+            mstore(top, hash)
+        }
+        unchecked {
+            // At most MAX_DEPTH words above stackBottom (checked above).
+            walk.stackTop = top + 0x20;
+        }
+    }
+
+    /// @dev Appends `signer` to the signer list, reverting with `DuplicateSigner` if it is already there.
+    /// Quadratic, but over a handful of signers cheaper than any set structure.
+    function _addSigner(Walk memory walk, address signer, uint256 offset) private pure {
+        uint256 end = walk.signersEnd;
+        for (uint256 p = walk.signersStart; p < end; p += 0x20) {
+            address seen;
+            assembly ("memory-safe") {
+                seen := mload(p)
+            }
+            if (seen == signer) revert DuplicateSigner(offset, signer);
+        }
+        assembly ("memory-safe") {
+            mstore(end, signer)
+        }
+        unchecked {
+            // The list has room for one entry per 25 signature bytes (see `recover`).
+            walk.signersEnd = end + 0x20;
+        }
+    }
+
+    /**
+     * @notice Rebuilds the root of a session signature's OpenZeppelin multiproof from `leaves`
+     * (ascending) and the packed calldata proof at absolute calldata offset `proofAt`
+     * (`proofLength:uint8 proof:bytes32[] proofFlag:uint8[leaves + proofLength - 1]`, flags
+     * already checked to be 0 or 1), as `lib/sessions/ENCODING.md` specifies.
      *
      * This is OpenZeppelin's `MerkleProof.processMultiProof` algorithm, step for step, with the
-     * node hash of `Hashes.commutativeKeccak256`, but it reads the proof and its flags straight
-     * from the packed signature instead of from memory arrays, and it folds the spec's
-     * well-formedness check into the same loop: it fails exactly when a step would read a hash
+     * node hash of `Hashes.commutativeKeccak256`, reading the proof and its flags straight from
+     * calldata. It fails (`MerkleProofInvalidMultiproof`) exactly when a step would read a hash
      * not yet computed or a proof element that does not exist, or when proof elements are left
-     * over. Measured with the rest of this file's rewrite: a 2-of-3 transfer went from 70,871 to
-     * 63,874 gas. `test/wallet/multiproof.test.ts` checks it against OpenZeppelin's own function
-     * on random multiproofs, malformed ones included.
+     * over. `test/wallet/multiproof.test.ts` checks it against OpenZeppelin's own function.
      */
     function processPackedMultiProof(uint256 proofAt, bytes32[] memory leaves) internal pure returns (bytes32 root) {
         bool malformed;

@@ -52,6 +52,15 @@ contract ConfigurationHarness {
         return ConfigurationHashes.imageHash(root, threshold, checkpoint);
     }
 
+    /// @notice PayloadHashes.hashPackedCalls, run in this harness's context (its address is `self`).
+    function hashPackedCalls(bytes calldata payload)
+        external
+        view
+        returns (uint256 space, uint256 nonce, bytes32 structHash, bool selfOrDelegate)
+    {
+        return PayloadHashes.hashPackedCalls(payload);
+    }
+
     function hashCalls(PayloadHashes.Call[] calldata calls, uint256 space, uint256 nonce)
         external
         pure

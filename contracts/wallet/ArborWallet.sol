@@ -11,11 +11,13 @@ import {PayloadHashes} from "../payload/PayloadHashes.sol";
 import {WalletSignature} from "../signature/WalletSignature.sol";
 import {IArborWallet} from "./IArborWallet.sol";
 import {IArborSessions} from "../sessions/IArborSessions.sol";
+import {WalletProxy} from "../proxy/WalletProxy.sol";
 
 /**
  * @title ArborWallet
- * @notice Wallet implementation behind EIP-1167 minimal proxies created by `ArborFactory` with
- * `salt = ` the first configuration's image hash.
+ * @notice Wallet implementation behind the upgradable proxies `ArborFactory` creates with CREATE2
+ * and `salt = ` the first configuration's image hash (`WalletProxy`: it delegates to the
+ * implementation stored in this contract's storage, or to the one baked into its code while none is).
  *
  * Until its first configuration update a wallet stores nothing: it accepts an image hash when
  * its own address is the CREATE2 address of a proxy deployed with that image hash as salt. After
@@ -29,17 +31,44 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     struct WalletStorage {
         /// Image hash of the current configuration; zero until the first update.
         bytes32 imageHash;
-        /// Next nonce of each nonce space.
+        /// Next nonce of each nonce space but space 0.
         mapping(uint256 space => uint256) nonces;
+        /// `implementation << 96 | imageHashStored << 95 | nonce of space 0`. The proxy reads the
+        /// implementation from the top 160 bits (zero: the one baked into its code), so the
+        /// owners' nonce read that follows in `execute` is warm (100 gas instead of 2,100), and
+        /// so is the flag that says whether `imageHash` is stored: a wallet on its first
+        /// configuration never reads the `imageHash` slot (2,100 gas saved per batch).
+        uint256 implementationAndNonce;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("arbor.wallet")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant WALLET_STORAGE = 0x5fa3519ea79c9bd5b138300857d5ac2107d31272b56636012810965f880aaf00;
 
+    /// @dev `WALLET_STORAGE + 2`: the slot `WalletProxy` reads the implementation from.
+    bytes32 internal constant IMPLEMENTATION_SLOT = 0x5fa3519ea79c9bd5b138300857d5ac2107d31272b56636012810965f880aaf02;
+
+    /// @notice The storage layout this implementation reads and writes; `upgradeTo` refuses an
+    /// implementation that declares another. keccak256("arbor.wallet.storage-layout.v1")
+    bytes32 public constant STORAGE_LAYOUT_ID = keccak256("arbor.wallet.storage-layout.v1");
+
+    /// @dev Transient slot holding the image hash of the configuration that authorised the running
+    /// batch, set before its calls run when one is a self-call or a delegate call, so `upgradeTo` can keep a wallet that
+    /// still runs on its first configuration valid. keccak256("arbor.wallet.transient.image-hash") - 1
+    bytes32 private constant IMAGE_HASH_SLOT = 0x34e2d90501375b086e0f90fa32ea0d8ae97bfad4c14c5e7f6826bc10518f202d;
+
     /// @dev Transient slot holding the checkpoint of the configuration that authorised the
-    /// running transaction (set on every successful signature check and every update), so a
-    /// self-call can tell whether a new checkpoint goes up. keccak256("arbor.wallet.transient.checkpoint") - 1
+    /// running batch (set before the calls of an owner batch with a self-call or delegate call
+    /// run, and by every update), so a self-call can tell whether a new checkpoint goes up.
+    /// keccak256("arbor.wallet.transient.checkpoint") - 1
     bytes32 private constant CHECKPOINT_SLOT = 0xec6793d572c40eadc50846cc3cf7186073e165b815034e52bf2e2feb4914a888;
+
+    /// @dev The low 95 bits of `implementationAndNonce`: the nonce of space 0.
+    uint256 private constant NONCE_MASK = (1 << 95) - 1;
+    /// @dev Bit 95 of `implementationAndNonce`: the image hash is stored (the wallet was updated or upgraded).
+    uint256 private constant IMAGE_HASH_STORED = 1 << 95;
+
+    /// @dev See `_call`: cold target, cold EIP-7702 delegate, opcodes between `gas()` and the CALL.
+    uint256 private constant CALL_OVERHEAD = 2600 + 2600 + 100;
 
     /// @dev How much of a failed call's return data `CallFailed`, `CallIgnored` and `CallAborted` carry.
     uint256 private constant MAX_RETURN_DATA = 1024;
@@ -53,15 +82,17 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     /// @notice The sessions module that authorises batches signed by session keys.
     address public immutable SESSIONS;
 
-    /// @dev keccak256 of the EIP-1167 init code that points at this implementation.
+    /// @dev This implementation's own address (what proxies that store no implementation run).
+    address private immutable SELF;
+
+    /// @dev keccak256 of the `WalletProxy` init code that bakes in this implementation.
     bytes32 private immutable PROXY_INIT_CODE_HASH;
 
     constructor(address factory, address sessions) {
         FACTORY = factory;
         SESSIONS = sessions;
-        PROXY_INIT_CODE_HASH = keccak256(
-            abi.encodePacked(hex"3d602d80600a3d3981f3363d3d373d3d3d363d73", address(this), hex"5af43d82803e903d91602b57fd5bf3")
-        );
+        SELF = address(this);
+        PROXY_INIT_CODE_HASH = keccak256(WalletProxy.initCode(address(this)));
     }
 
     receive() external payable {}
@@ -73,47 +104,86 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     /**
      * @notice Runs a batch of calls signed by the current configuration, or by session keys
      * under the rules of the current configuration (signature flag bit 1, see `IArborSessions`).
-     * @dev Anyone may relay it. Reverts if the nonce is not `nonce(space)`, if the signature is
-     * invalid (see `WalletSignature`), if it proves another configuration (`ImageHashMismatch`),
-     * if a call is malformed, or if a call set to revert on failure fails (`CallFailed`).
+     * @param payload The packed batch `space:uint160 nonce:uint96 call*` (`lib/payload/ENCODING.md`).
+     * @param signature A wallet signature (`lib/signature/ENCODING.md`) or a session signature.
+     * @dev Anyone may relay it. Reverts if the payload is malformed (`PayloadHashes` errors), if
+     * the nonce is not `nonces(space)` (`BadNonce`), if the signature is invalid (see
+     * `WalletSignature`), if it proves another configuration (`ImageHashMismatch`), or if a call
+     * set to revert on failure fails (`CallFailed`).
      */
-    function execute(PayloadHashes.Call[] calldata calls, uint256 space, uint256 nonce, bytes calldata signature)
-        external
-        payable
-    {
-        WalletStorage storage $ = _storage();
-        uint256 current = $.nonces[space];
-        if (nonce != current) revert BadNonce(space, nonce, current);
-        // Consumed before any call runs, so a call cannot replay the batch.
-        unchecked {
-            // A nonce is incremented by one per batch: it cannot reach 2^256.
-            $.nonces[space] = current + 1;
-        }
+    function execute(bytes calldata payload, bytes calldata signature) external payable {
+        (uint256 space, uint256 nonce, bytes32 structHash, bool selfOrDelegate) =
+            PayloadHashes.hashPackedCalls(payload);
+        uint256 word = _useNonce(space, nonce);
 
-        bytes32 structHash = PayloadHashes.hashCalls(calls, space, nonce);
         bytes32 digest;
         if (signature.length != 0 && uint8(signature[0]) & WalletSignature.FLAG_SESSION != 0) {
             // Session keys sign under rules the sessions module enforces; they never authorise a
-            // self-call, so the authorised checkpoint stays unset and no update can follow.
+            // self-call or a delegate call (the module refuses both), so nothing is authorised for one.
             digest = PayloadHashes.digest(block.chainid, address(this), structHash);
-            bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(calls, space, digest, signature);
+            bytes32 proven = IArborSessions(SESSIONS).validateSessionCalls(
+                PayloadHashes.unpackCalls(payload), space, digest, signature
+            );
+            // Read again: the module ran code, though it cannot write this wallet's storage.
             if (!_isValidImageHash(proven)) revert ImageHashMismatch(proven);
         } else {
-            (, digest) = _authorise(signature, structHash, false);
+            WalletSignature.Recovered memory recovered = WalletSignature.recover(signature, structHash, false);
+            // `word` was read before any call ran: it is the wallet's current state.
+            if (!_isImageHashOf(recovered.imageHash, word)) revert ImageHashMismatch(recovered.imageHash);
+            WalletSignature.requireCanonical(recovered);
+            digest = recovered.digest;
+            // Recorded before any call runs (a call may re-enter and update the configuration,
+            // which records its own checkpoint), and only when a call may need it: the two
+            // transient writes cost 200 gas a batch that only calls others does not pay.
+            if (selfOrDelegate) _setAuthorised(recovered.imageHash, recovered.checkpoint);
         }
+        _run(payload, digest);
+    }
 
-        uint256 count = calls.length;
-        for (uint256 i; i < count; ++i) {
-            PayloadHashes.Call calldata c = calls[i];
-            uint8 onFailure = c.onFailure;
-            if (onFailure > PayloadHashes.ON_FAILURE_ABORT) revert UnknownFailureMode(i, onFailure);
-            if (_call(c, i)) continue;
-            if (onFailure == PayloadHashes.ON_FAILURE_REVERT) revert CallFailed(i, _returnData());
-            if (onFailure == PayloadHashes.ON_FAILURE_IGNORE) {
-                emit CallIgnored(digest, i, _returnData());
-            } else {
-                emit CallAborted(digest, i, _returnData());
-                break;
+    /// @dev Consumes nonce `nonce` of `space`, before any call runs, so a call cannot replay the batch.
+    /// Returns `implementationAndNonce` as it was read (its flag tells `_isValidImageHash` where to look).
+    function _useNonce(uint256 space, uint256 nonce) private returns (uint256 word) {
+        WalletStorage storage $ = _storage();
+        uint256 current;
+        if (space == 0) {
+            word = $.implementationAndNonce;
+            current = word & NONCE_MASK;
+            if (nonce != current) revert BadNonce(space, nonce, current);
+            unchecked {
+                // The nonce is the low 95 bits and grows by one per batch: it cannot reach 2^95
+                // (and carry into the flag) in any chain's lifetime.
+                $.implementationAndNonce = word + 1;
+            }
+        } else {
+            word = $.implementationAndNonce;
+            current = $.nonces[space];
+            if (nonce != current) revert BadNonce(space, nonce, current);
+            unchecked {
+                // Grows by one per batch; a payload's nonce is below 2^96.
+                $.nonces[space] = current + 1;
+            }
+        }
+    }
+
+    /// @dev Runs the calls of a payload `hashPackedCalls` checked.
+    function _run(bytes calldata payload, bytes32 digest) private {
+        uint256 length = payload.length;
+        uint256 index;
+        PayloadHashes.PackedCall memory c;
+        for (c.next = 32; c.next < length;) {
+            PayloadHashes.readPackedCall(payload, c.next, c);
+            if (!_call(payload, c, index)) {
+                if (c.onFailure == PayloadHashes.ON_FAILURE_REVERT) revert CallFailed(index, _returnData());
+                if (c.onFailure == PayloadHashes.ON_FAILURE_IGNORE) {
+                    emit CallIgnored(digest, index, _returnData());
+                } else {
+                    emit CallAborted(digest, index, _returnData());
+                    break;
+                }
+            }
+            unchecked {
+                // Fewer calls than payload bytes.
+                ++index;
             }
         }
         emit Executed(digest);
@@ -148,8 +218,46 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         uint256 checkpoint,
         bytes calldata signature
     ) external {
-        (uint256 current,) = _authorise(signature, PayloadHashes.hashConfigUpdate(root, threshold, checkpoint), true);
+        uint256 current = _authorise(signature, PayloadHashes.hashConfigUpdate(root, threshold, checkpoint), true).checkpoint;
         _setConfiguration(root, threshold, checkpoint, current);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Upgrades
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * @notice Moves the wallet to `implementation` from inside a signed batch (a self-call).
+     * Address, balance, nonces, image hash and session usage stay: they live in the wallet's
+     * storage and in the sessions module, which the new implementation must read the same way.
+     * A wallet still on its first configuration stores the image hash that authorised the batch,
+     * since the new implementation's own CREATE2 check would no longer recognise the address.
+     * @dev Reverts if not called by the wallet itself (`OnlySelf`), if `implementation` has no
+     * code (`ImplementationHasNoCode`), or if it does not declare this `STORAGE_LAYOUT_ID`
+     * (`StorageLayoutMismatch`).
+     */
+    function upgradeTo(address newImplementation) external {
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        if (newImplementation.code.length == 0) revert ImplementationHasNoCode(newImplementation);
+        bytes32 layout;
+        (bool ok, bytes memory answer) = newImplementation.staticcall(abi.encodeWithSignature("STORAGE_LAYOUT_ID()"));
+        if (ok && answer.length == 32) layout = abi.decode(answer, (bytes32));
+        if (layout != STORAGE_LAYOUT_ID) revert StorageLayoutMismatch(newImplementation, layout);
+        WalletStorage storage $ = _storage();
+        uint256 word = $.implementationAndNonce;
+        if (word & IMAGE_HASH_STORED == 0) {
+            // Set by `_run` before this self-call: the configuration that signed the batch.
+            // Stored, because the new implementation's CREATE2 check names its own address.
+            $.imageHash = _authorisedImageHash();
+        }
+        $.implementationAndNonce = (uint256(uint160(newImplementation)) << 96) | IMAGE_HASH_STORED | (word & NONCE_MASK);
+        emit Upgraded(newImplementation);
+    }
+
+    /// @notice The implementation the wallet runs: the stored one, or this one while none is stored.
+    function implementation() external view returns (address stored) {
+        stored = address(uint160(_storage().implementationAndNonce >> 96));
+        if (stored == address(0)) stored = SELF;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -176,6 +284,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
         WalletSignature.Recovered memory recovered =
             WalletSignature.recover(signature, PayloadHashes.hashMessage(hash), false);
         if (!_isValidImageHash(recovered.imageHash)) revert ImageHashMismatch(recovered.imageHash);
+        WalletSignature.requireCanonical(recovered);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -194,6 +303,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
 
     /// @notice The next nonce of `space`.
     function nonces(uint256 space) external view returns (uint256) {
+        if (space == 0) return _storage().implementationAndNonce & NONCE_MASK;
         return _storage().nonces[space];
     }
 
@@ -235,76 +345,92 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     // Internals
     // ---------------------------------------------------------------------------------------
 
-    /// @dev Verifies a signature for this wallet and records the signing configuration's
-    /// checkpoint for self-calls later in the transaction. Returns that checkpoint and the digest.
+    /// @dev Verifies a signature for this wallet: it must prove the current configuration.
     function _authorise(bytes calldata signature, bytes32 structHash, bool allowChainIdZero)
         private
-        returns (uint256 checkpoint, bytes32 digest)
+        view
+        returns (WalletSignature.Recovered memory recovered)
     {
-        WalletSignature.Recovered memory recovered = WalletSignature.recover(signature, structHash, allowChainIdZero);
+        recovered = WalletSignature.recover(signature, structHash, allowChainIdZero);
         if (!_isValidImageHash(recovered.imageHash)) revert ImageHashMismatch(recovered.imageHash);
-        checkpoint = recovered.checkpoint;
-        digest = recovered.digest;
-        _setAuthorisedCheckpoint(checkpoint);
+        WalletSignature.requireCanonical(recovered);
     }
 
     function _setConfiguration(bytes32 root, uint256 threshold, uint256 checkpoint, uint256 current) private {
         if (threshold == 0) revert ZeroThreshold();
         if (checkpoint <= current) revert CheckpointNotIncreasing(current, checkpoint);
         bytes32 newImageHash = ConfigurationHashes.imageHash(root, threshold, checkpoint);
-        _storage().imageHash = newImageHash;
+        WalletStorage storage $ = _storage();
+        $.imageHash = newImageHash;
+        $.implementationAndNonce |= IMAGE_HASH_STORED;
         _setAuthorisedCheckpoint(checkpoint);
         emit ConfigurationUpdated(newImageHash, root, threshold, checkpoint);
     }
 
     function _isValidImageHash(bytes32 hash) private view returns (bool) {
-        bytes32 stored = _storage().imageHash;
-        if (stored != bytes32(0)) return hash == stored;
+        return _isImageHashOf(hash, _storage().implementationAndNonce);
+    }
+
+    /// @dev `_isValidImageHash` given `implementationAndNonce` already read.
+    function _isImageHashOf(bytes32 hash, uint256 word) private view returns (bool) {
+        if (word & IMAGE_HASH_STORED != 0) return hash == _storage().imageHash;
         // First configuration: the wallet's own address commits to it (CREATE2 salt).
         return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), FACTORY, hash, PROXY_INIT_CODE_HASH)))))
             == address(this);
     }
 
-    /// @dev Runs call `index`; returns whether it succeeded, leaving its return data in the
-    /// return data buffer instead of copying it to memory (most calls succeed, and copying costs gas).
+    /// @dev Runs call `index` of `payload`; returns whether it
+    /// succeeded, leaving its return data in the return data buffer instead of copying it to
+    /// memory (most calls succeed, and copying costs gas).
     ///
     /// A call with a gas limit gets all of it, or the batch reverts with `NotEnoughGas`: a relayer
     /// cannot make a call fail by sending too little gas. The EVM passes a callee at most 63/64 of
-    /// the gas left once the CALL's own costs are paid (cold account 2,600; value 9,000; a new
-    /// account 25,000), so the check asks for `gasLimit * 64 / 63` plus those costs, measured just
-    /// before the call. With gas limit 0 the call gets whatever the relayer left, by design.
-    function _call(PayloadHashes.Call calldata c, uint256 index) private returns (bool success) {
-        uint256 gasLimit = c.gasLimit;
+    /// the gas left once the CALL's own costs are paid, so the check asks, measured by the `gas()`
+    /// just before the call, for `gasLimit * 64 / 63` plus an upper bound of those costs:
+    /// - `CALL_OVERHEAD` = 2,600 (cold target) + 2,600 (the cold delegate account when the target
+    ///   is an EIP-7702 delegated EOA, code `0xef0100 ‖ address`; always counted, since finding out
+    ///   would cost as much) + 100 (the opcodes between the `gas()` and the CALL: a few stack
+    ///   operations and a comparison, a few dozen gas; the audit found the old allowance 7 short);
+    /// - 34,000 more with value: 9,000 for the transfer and 25,000 for an account that may not exist.
+    /// Asking a little more than needed costs the relayer nothing it does not get back; asking less
+    /// would let it starve the call. With gas limit 0 the call gets whatever the relayer left, by design.
+    function _call(bytes calldata payload, PayloadHashes.PackedCall memory c, uint256 index)
+        private
+        returns (bool success)
+    {
         address target = c.target;
         uint256 value = c.value;
-        bytes calldata data = c.data;
+        uint256 gasLimit = c.gasLimit;
         bool delegateCall = c.delegateCall;
-        if (delegateCall && value != 0) revert DelegateCallWithValue(index);
+        uint256 dataAt;
+        uint256 dataLength;
         uint256 gasLeft;
         bool starved;
         assembly ("memory-safe") {
+            // Absolute calldata offset and length of the call's data (next >= dataOffset).
+            dataAt := add(payload.offset, mload(add(c, 0xa0)))
+            dataLength := sub(mload(add(c, 0xc0)), mload(add(c, 0xa0)))
+        }
+        assembly ("memory-safe") {
+            // The call data goes at the free memory pointer (scratch: nothing is allocated after).
             let ptr := mload(0x40)
-            calldatacopy(ptr, data.offset, data.length)
-            let forward := gasLimit
-            switch forward
-            case 0 { forward := gas() }
-            default {
-                // A limit above 2^64 gas can never be met (and would overflow the product below).
-                switch gt(forward, 0xffffffffffffffff)
-                case 1 { starved := 1 }
-                default {
-                    // 2,700: cold account access plus the few opcodes between here and the call;
-                    // 34,000: value transfer to an account that may not exist yet.
-                    let needed := add(div(mul(forward, 64), 63), add(2700, mul(iszero(iszero(value)), 34000)))
-                    starved := lt(gas(), needed)
-                }
-            }
-            switch starved
-            case 1 { gasLeft := gas() }
-            default {
+            calldatacopy(ptr, dataAt, dataLength)
+            switch gasLimit
+            case 0 {
                 switch delegateCall
-                case 1 { success := delegatecall(forward, target, ptr, data.length, 0, 0) }
-                default { success := call(forward, target, value, ptr, data.length, 0, 0) }
+                case 1 { success := delegatecall(gas(), target, ptr, dataLength, 0, 0) }
+                default { success := call(gas(), target, value, ptr, dataLength, 0, 0) }
+            }
+            default {
+                // gasLimit < 2^64 (a packed field), so the product cannot overflow.
+                let needed := add(div(mul(gasLimit, 64), 63), add(CALL_OVERHEAD, mul(iszero(iszero(value)), 34000)))
+                gasLeft := gas()
+                starved := lt(gasLeft, needed)
+                if iszero(starved) {
+                    switch delegateCall
+                    case 1 { success := delegatecall(gasLimit, target, ptr, dataLength, 0, 0) }
+                    default { success := call(gasLimit, target, value, ptr, dataLength, 0, 0) }
+                }
             }
         }
         if (starved) revert NotEnoughGas(index, gasLimit, gasLeft);
@@ -321,6 +447,19 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
             mstore(data, size)
             returndatacopy(add(data, 0x20), 0, size)
             mstore(0x40, add(add(data, 0x20), and(add(size, 0x1f), not(0x1f))))
+        }
+    }
+
+    function _setAuthorised(bytes32 hash, uint256 checkpoint) private {
+        assembly ("memory-safe") {
+            tstore(IMAGE_HASH_SLOT, hash)
+            tstore(CHECKPOINT_SLOT, checkpoint)
+        }
+    }
+
+    function _authorisedImageHash() private view returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            hash := tload(IMAGE_HASH_SLOT)
         }
     }
 

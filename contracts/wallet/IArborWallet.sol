@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {PayloadHashes} from "../payload/PayloadHashes.sol";
-
 /**
  * @title IArborWallet
  * @notice A wallet whose whole configuration is one image hash: the Merkle root of its signer
@@ -19,10 +17,6 @@ interface IArborWallet {
     /// @notice Thrown when call `index` of a batch set to revert on failure fails.
     /// @param returnData What the call returned (its first 1,024 bytes), so a relayer can decode the callee's error.
     error CallFailed(uint256 index, bytes returnData);
-    /// @notice Thrown when call `index` is a delegate call carrying value.
-    error DelegateCallWithValue(uint256 index);
-    /// @notice Thrown when call `index` has an `onFailure` mode the wallet does not know.
-    error UnknownFailureMode(uint256 index, uint8 onFailure);
     /// @notice Thrown when too little gas is left to give call `index` its whole `gasLimit` (the
     /// EVM forwards at most 63/64 of what is left after the call's own costs), so a relayer cannot
     /// make a call fail by starving it.
@@ -33,9 +27,16 @@ interface IArborWallet {
     error CheckpointNotIncreasing(uint256 current, uint256 proposed);
     /// @notice Thrown when a new configuration has a zero threshold.
     error ZeroThreshold();
+    /// @notice Thrown when an upgrade names an address without code.
+    error ImplementationHasNoCode(address implementation);
+    /// @notice Thrown when an upgrade names an implementation whose `STORAGE_LAYOUT_ID()` is
+    /// `layout` (zero when it has none) instead of this implementation's.
+    error StorageLayoutMismatch(address implementation, bytes32 layout);
 
     /// @notice Emitted when the wallet moves to a new configuration.
     event ConfigurationUpdated(bytes32 indexed imageHash, bytes32 root, uint256 threshold, uint256 checkpoint);
+    /// @notice Emitted when the wallet moved to a new implementation.
+    event Upgraded(address indexed implementation);
     /// @notice Emitted after a batch ran (also when some calls were ignored or the batch was aborted).
     event Executed(bytes32 indexed digest);
     /// @notice Emitted when call `index` failed and the batch went on (`onFailure` = ignore);
@@ -45,9 +46,11 @@ interface IArborWallet {
     /// `returnData` is the first 1,024 bytes of what it returned.
     event CallAborted(bytes32 indexed digest, uint256 index, bytes returnData);
 
-    function execute(PayloadHashes.Call[] calldata calls, uint256 space, uint256 nonce, bytes calldata signature)
-        external
-        payable;
+    function execute(bytes calldata payload, bytes calldata signature) external payable;
+
+    function upgradeTo(address newImplementation) external;
+
+    function implementation() external view returns (address);
 
     function updateConfiguration(bytes32 root, uint256 threshold, uint256 checkpoint) external;
 

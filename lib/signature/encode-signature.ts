@@ -1,106 +1,123 @@
 import { InvalidArgumentError } from "../errors";
-import { bytesToHex, checkUint, hexToBytes, normalizeAddress, normalizeBytes32, writeHex, writeUint256, type Hex } from "../hex";
-import { FLAG_CHAIN_ID_ZERO, PART_KINDS, type WalletSignature } from "./types";
+import { bytesToHex, checkUint, hexToBytes, normalizeAddress, normalizeBytes32, writeHex, type Hex } from "../hex";
+import {
+  FLAG_CHAIN_ID_ZERO,
+  MAX_PART_WEIGHT,
+  MAX_SIGNATURE_CHECKPOINT,
+  MAX_SIGNATURE_THRESHOLD,
+  STEP_OPS,
+  type SignaturePart,
+  type WalletSignature,
+} from "./types";
 
 const MAX_ERC1271_SIGNATURE = (1 << 24) - 1;
 
 /**
- * Encodes a signature into the byte layout of lib/signature/ENCODING.md:
+ * Encodes a signature into the byte layout of lib/signature/ENCODING.md (v2):
  *
- *     flags:uint8 threshold:uint256 checkpoint:uint256 partCount:uint8 part[partCount]
- *     proofLength:uint8 proof:bytes32[proofLength] proofFlag:uint8[partCount + proofLength - 1]
+ *     signature := flags:uint8 threshold:uint16 checkpoint:uint64 step*
  *
- * It checks what the layout can express (counts fit a uint8, at least one part, the flag count,
- * an ERC-1271 signature under 2^24 bytes, v a byte), not whether the signature is valid: tests
- * need to encode invalid signatures too.
+ * It checks what the layout can express (threshold 1 to 65,535, checkpoint below 2^64, weights
+ * 1 to 255, v a byte, an ERC-1271 signature under 2^24 bytes), not whether the walk is valid:
+ * tests need to encode invalid signatures too. Throws {@link InvalidArgumentError}:
+ * `THRESHOLD_OUT_OF_RANGE`, `CHECKPOINT_OUT_OF_RANGE`, `WEIGHT_OUT_OF_RANGE`, `INVALID_V`,
+ * `ERC1271_SIGNATURE_TOO_LONG`, `UNKNOWN_STEP`, `UNKNOWN_PART_KIND`.
  *
  * @example
  * encodeSignature({ chainIdZero: false, threshold: 1n, checkpoint: 0n,
- *   parts: [{ kind: "preapproved-digest" }], proof: [], proofFlags: [] })
+ *   walk: [{ op: "part", part: { kind: "preapproved-digest" } }] })
  */
 export function encodeSignature(signature: WalletSignature): Hex {
-  const { parts, proof, proofFlags } = signature;
-  if (typeof signature.chainIdZero !== "boolean") {
+  if (typeof signature?.chainIdZero !== "boolean") {
     throw new InvalidArgumentError("INVALID_BOOLEAN", "chainIdZero", "expected true or false");
   }
   const threshold = checkUint(signature.threshold, "threshold");
+  if (threshold < 1n || threshold > MAX_SIGNATURE_THRESHOLD) {
+    throw new InvalidArgumentError("THRESHOLD_OUT_OF_RANGE", "threshold", "a signature's threshold is a uint16 from 1 to 65,535", { details: { threshold } });
+  }
   const checkpoint = checkUint(signature.checkpoint, "checkpoint");
-  if (!Array.isArray(parts) || parts.length === 0 || parts.length > 255) {
-    throw new InvalidArgumentError("INVALID_PART_COUNT", "parts", "expected 1 to 255 parts");
+  if (checkpoint > MAX_SIGNATURE_CHECKPOINT) {
+    throw new InvalidArgumentError("CHECKPOINT_OUT_OF_RANGE", "checkpoint", "a signature's checkpoint is a uint64", { details: { checkpoint } });
   }
-  if (!Array.isArray(proof) || proof.length > 255) {
-    throw new InvalidArgumentError("INVALID_PROOF_LENGTH", "proof", "expected at most 255 proof hashes");
-  }
-  if (!Array.isArray(proofFlags) || proofFlags.length !== parts.length + proof.length - 1) {
-    throw new InvalidArgumentError("INVALID_PROOF_FLAGS", "proofFlags", "expected parts + proof - 1 flags", {
-      details: { parts: parts.length, proof: proof?.length, proofFlags: proofFlags?.length },
-    });
-  }
+  if (!Array.isArray(signature.walk)) throw new InvalidArgumentError("INVALID_ARRAY", "walk", "expected an array of steps");
 
-  const chunks: Uint8Array[] = [];
-  const header = new Uint8Array(66);
+  const header = new Uint8Array(11);
   header[0] = signature.chainIdZero ? FLAG_CHAIN_ID_ZERO : 0;
-  writeUint256(header, 1, threshold);
-  writeUint256(header, 33, checkpoint);
-  header[65] = parts.length;
-  chunks.push(header);
-
-  parts.forEach((part, i) => {
-    const field = `parts[${i}]`;
-    switch (part?.kind) {
-      case "ecdsa": {
-        const body = new Uint8Array(98);
-        body[0] = PART_KINDS.ecdsa;
-        writeUint256(body, 1, checkUint(part.weight, `${field}.weight`));
-        writeHex(body, 33, normalizeBytes32(part.r, `${field}.r`));
-        writeHex(body, 65, normalizeBytes32(part.s, `${field}.s`));
-        if (!Number.isInteger(part.v) || part.v < 0 || part.v > 255) {
-          throw new InvalidArgumentError("INVALID_V", `${field}.v`, "expected a byte (27 or 28 for a valid signature)");
-        }
-        body[97] = part.v;
-        chunks.push(body);
+  header[1] = Number(threshold >> 8n);
+  header[2] = Number(threshold & 0xffn);
+  for (let i = 0; i < 8; i++) header[3 + i] = Number((checkpoint >> BigInt(8 * (7 - i))) & 0xffn);
+  const chunks: Uint8Array[] = [header];
+  signature.walk.forEach((step, i) => {
+    const field = `walk[${i}]`;
+    switch (step?.op) {
+      case "node":
+        chunks.push(Uint8Array.of(STEP_OPS.node));
+        break;
+      case "hash": {
+        const out = new Uint8Array(33);
+        out[0] = STEP_OPS.hash;
+        writeHex(out, 1, normalizeBytes32(step.hash, `${field}.hash`));
+        chunks.push(out);
         break;
       }
-      case "ecdsa-compact": {
-        const body = new Uint8Array(97);
-        body[0] = PART_KINDS["ecdsa-compact"];
-        writeUint256(body, 1, checkUint(part.weight, `${field}.weight`));
-        writeHex(body, 33, normalizeBytes32(part.r, `${field}.r`));
-        writeHex(body, 65, normalizeBytes32(part.yParityAndS, `${field}.yParityAndS`));
-        chunks.push(body);
-        break;
-      }
-      case "erc1271": {
-        const inner = hexToBytes(part.signature, `${field}.signature`);
-        if (inner.length > MAX_ERC1271_SIGNATURE) {
-          throw new InvalidArgumentError("ERC1271_SIGNATURE_TOO_LONG", `${field}.signature`, "at most 2^24 - 1 bytes");
-        }
-        const body = new Uint8Array(56 + inner.length);
-        body[0] = PART_KINDS.erc1271;
-        writeHex(body, 1, normalizeAddress(part.signer, `${field}.signer`));
-        writeUint256(body, 21, checkUint(part.weight, `${field}.weight`));
-        body[53] = inner.length >> 16;
-        body[54] = (inner.length >> 8) & 0xff;
-        body[55] = inner.length & 0xff;
-        body.set(inner, 56);
-        chunks.push(body);
-        break;
-      }
-      case "preapproved-digest":
-        chunks.push(Uint8Array.of(PART_KINDS["preapproved-digest"]));
+      case "part":
+        chunks.push(encodePart(step.part, `${field}.part`));
         break;
       default:
-        throw new InvalidArgumentError("UNKNOWN_PART_KIND", `${field}.kind`, `expected one of ${Object.keys(PART_KINDS).join(", ")}`);
+        throw new InvalidArgumentError("UNKNOWN_STEP", `${field}.op`, 'expected "part", "hash" or "node"');
     }
   });
-
-  const tail = new Uint8Array(1 + 32 * proof.length + proofFlags.length);
-  tail[0] = proof.length;
-  proof.forEach((h, j) => writeHex(tail, 1 + 32 * j, normalizeBytes32(h, `proof[${j}]`)));
-  proofFlags.forEach((flag, j) => {
-    if (typeof flag !== "boolean") throw new InvalidArgumentError("INVALID_PROOF_FLAGS", `proofFlags[${j}]`, "expected a boolean");
-    tail[1 + 32 * proof.length + j] = flag ? 1 : 0;
-  });
-  chunks.push(tail);
   return bytesToHex(Buffer.concat(chunks));
+}
+
+function weightByte(weight: unknown, field: string): number {
+  const w = checkUint(weight, field);
+  if (w < 1n || w > MAX_PART_WEIGHT) {
+    throw new InvalidArgumentError("WEIGHT_OUT_OF_RANGE", field, "a signing part's weight is a uint8 from 1 to 255", { details: { weight: w } });
+  }
+  return Number(w);
+}
+
+function encodePart(part: SignaturePart, field: string): Uint8Array {
+  switch (part?.kind) {
+    case "ecdsa": {
+      const out = new Uint8Array(67);
+      out[0] = STEP_OPS.ecdsa;
+      out[1] = weightByte(part.weight, `${field}.weight`);
+      writeHex(out, 2, normalizeBytes32(part.r, `${field}.r`));
+      writeHex(out, 34, normalizeBytes32(part.s, `${field}.s`));
+      if (!Number.isInteger(part.v) || part.v < 0 || part.v > 255) {
+        throw new InvalidArgumentError("INVALID_V", `${field}.v`, "expected a byte (27 or 28 for a valid signature)");
+      }
+      out[66] = part.v;
+      return out;
+    }
+    case "ecdsa-compact": {
+      const out = new Uint8Array(66);
+      out[0] = STEP_OPS["ecdsa-compact"];
+      out[1] = weightByte(part.weight, `${field}.weight`);
+      writeHex(out, 2, normalizeBytes32(part.r, `${field}.r`));
+      writeHex(out, 34, normalizeBytes32(part.yParityAndS, `${field}.yParityAndS`));
+      return out;
+    }
+    case "erc1271": {
+      const inner = hexToBytes(part.signature, `${field}.signature`);
+      if (inner.length > MAX_ERC1271_SIGNATURE) {
+        throw new InvalidArgumentError("ERC1271_SIGNATURE_TOO_LONG", `${field}.signature`, "at most 2^24 - 1 bytes");
+      }
+      const out = new Uint8Array(25 + inner.length);
+      out[0] = STEP_OPS.erc1271;
+      writeHex(out, 1, normalizeAddress(part.signer, `${field}.signer`));
+      out[21] = weightByte(part.weight, `${field}.weight`);
+      out[22] = inner.length >> 16;
+      out[23] = (inner.length >> 8) & 0xff;
+      out[24] = inner.length & 0xff;
+      out.set(inner, 25);
+      return out;
+    }
+    case "preapproved-digest":
+      return Uint8Array.of(STEP_OPS["preapproved-digest"]);
+    default:
+      throw new InvalidArgumentError("UNKNOWN_PART_KIND", `${field}.kind`, "expected ecdsa, ecdsa-compact, erc1271 or preapproved-digest");
+  }
 }

@@ -5,7 +5,8 @@ import { leafHash, type Leaf } from "../configuration/leaves";
 import { splitSignature, toLowS, toYParityAndS, tryRecoverEcdsa } from "./ecdsa";
 import { encodeSignature } from "./encode-signature";
 import type { PayloadSigner } from "./signers";
-import type { SignaturePart, WalletSignature } from "./types";
+import { configurationWalk } from "./configuration-walk";
+import type { SignaturePart, SignatureStep, WalletSignature } from "./types";
 
 /** Options of {@link signPayload}. */
 export interface SignPayloadOptions {
@@ -21,7 +22,7 @@ export interface SignedPayload {
   signature: Hex;
   /** The same, field by field. */
   decoded: WalletSignature;
-  /** The leaves proved, in ascending hash order (the parts' order). */
+  /** The leaves proved, in the walk's order (the parts' order). */
   leaves: Leaf[];
   /** Sum of the signers' weights. */
   weight: bigint;
@@ -29,7 +30,7 @@ export interface SignedPayload {
 
 /**
  * Signs `digest` with the given signers of `configuration` and encodes the wallet signature:
- * parts in ascending leaf-hash order, with the multiproof of their leaves. Each ECDSA signature
+ * the configuration's tree walk pruned to their leaves, each leaf step carrying its part. Each ECDSA signature
  * is checked to recover its signer (and made low-s) before it is used.
  *
  * Throws {@link InvalidArgumentError}: `SIGNER_NOT_IN_CONFIGURATION`, `DUPLICATE_SIGNER`,
@@ -103,19 +104,20 @@ export async function signPayload(
     }),
   );
 
-  const multiProof = configuration.multiProof(chosen.map(({ leaf }) => leaf));
-  const partByHash = new Map(chosen.map(({ leaf }, i) => [leafHash(leaf), parts[i]]));
+  const partByHash = new Map(chosen.map(({ leaf }, i) => [leafHash(leaf), { part: parts[i], leaf }]));
+  const provedLeaves: Leaf[] = [];
+  const walk: SignatureStep[] = configurationWalk(configuration, [...partByHash.keys()]).map((step) => {
+    if (step.op !== "leaf") return step;
+    const entry = partByHash.get(step.hash);
+    if (entry === undefined) throw new InvariantError("the walk names a leaf no signer signed", { details: { leafHash: step.hash } });
+    provedLeaves.push(entry.leaf);
+    return { op: "part", part: entry.part };
+  });
   const decoded: WalletSignature = {
     chainIdZero: options.chainIdZero === true,
     threshold: configuration.threshold,
     checkpoint: configuration.checkpoint,
-    parts: multiProof.leafHashes.map((h) => {
-      const part = partByHash.get(h);
-      if (part === undefined) throw new InvariantError("the multiproof names a leaf no signer signed", { details: { leafHash: h } });
-      return part;
-    }),
-    proof: multiProof.proof,
-    proofFlags: multiProof.proofFlags,
+    walk,
   };
-  return { signature: encodeSignature(decoded), decoded, leaves: multiProof.leaves, weight };
+  return { signature: encodeSignature(decoded), decoded, leaves: provedLeaves, weight };
 }

@@ -5,18 +5,37 @@
 import type { Hex } from "../hex";
 import type { Leaf } from "../configuration/leaves";
 
-/** Part kind bytes. */
-export const PART_KINDS = {
-  ecdsa: 0x01,
-  "ecdsa-compact": 0x02,
-  erc1271: 0x03,
-  "preapproved-digest": 0x04,
+/** Opcode bytes of the tree walk's steps (lib/signature/ENCODING.md, "Steps"). */
+export const STEP_OPS = {
+  node: 0x00,
+  hash: 0x01,
+  ecdsa: 0x02,
+  "ecdsa-compact": 0x03,
+  erc1271: 0x04,
+  "preapproved-digest": 0x05,
 } as const;
+
+/** Part kinds, keyed like the opcodes of the steps that carry them. */
+export const PART_KINDS = {
+  ecdsa: STEP_OPS.ecdsa,
+  "ecdsa-compact": STEP_OPS["ecdsa-compact"],
+  erc1271: STEP_OPS.erc1271,
+  "preapproved-digest": STEP_OPS["preapproved-digest"],
+} as const;
+
+/** Header bytes: flags (1), threshold (2), checkpoint (8). */
+export const SIGNATURE_HEADER_LENGTH = 11;
+/** Most hashes the walk's stack may hold (the contract's `MAX_DEPTH`). */
+export const MAX_WALK_DEPTH = 64;
+/** Ranges of the header fields and of a part's weight. */
+export const MAX_SIGNATURE_THRESHOLD = 0xffffn;
+export const MAX_SIGNATURE_CHECKPOINT = (1n << 64n) - 1n;
+export const MAX_PART_WEIGHT = 255n;
 
 /** Flag bit 0: the digest was computed with chain id 0 (configuration updates only). */
 export const FLAG_CHAIN_ID_ZERO = 0x01;
 
-/** 0x01: ECDSA `r ‖ s ‖ v` over the digest; proves `ecdsa-signer(ecrecover(digest), weight)`. */
+/** 0x02: ECDSA `r ‖ s ‖ v` over the digest; proves `ecdsa-signer(ecrecover(digest), weight)`. */
 export interface EcdsaPart {
   kind: "ecdsa";
   weight: bigint;
@@ -25,7 +44,7 @@ export interface EcdsaPart {
   v: number;
 }
 
-/** 0x02: EIP-2098 compact ECDSA, `yParityAndS` = s with the y parity in the top bit. */
+/** 0x03: EIP-2098 compact ECDSA, `yParityAndS` = s with the y parity in the top bit. */
 export interface EcdsaCompactPart {
   kind: "ecdsa-compact";
   weight: bigint;
@@ -33,7 +52,7 @@ export interface EcdsaCompactPart {
   yParityAndS: Hex;
 }
 
-/** 0x03: an ERC-1271 contract signer and the signature bytes its `isValidSignature` checks. */
+/** 0x04: an ERC-1271 contract signer and the signature bytes its `isValidSignature` checks. */
 export interface Erc1271Part {
   kind: "erc1271";
   signer: Hex;
@@ -41,7 +60,7 @@ export interface Erc1271Part {
   signature: Hex;
 }
 
-/** 0x04: proves `preapproved-digest(digest)`; counts as the whole threshold. */
+/** 0x05: proves `preapproved-digest(digest)`; counts as the whole threshold. */
 export interface PreapprovedDigestPart {
   kind: "preapproved-digest";
 }
@@ -49,14 +68,21 @@ export interface PreapprovedDigestPart {
 /** One signing part. */
 export type SignaturePart = EcdsaPart | EcdsaCompactPart | Erc1271Part | PreapprovedDigestPart;
 
-/** A signature, field by field. `proofFlags.length` is always `parts.length + proof.length - 1`. */
+/**
+ * One step of a signature's tree walk (post-order): a signing part (pushes the leaf it proves),
+ * a pruned subtree's hash (pushed as given), or a node (pops two, pushes their sorted-pair hash;
+ * the smaller child hash must come first).
+ */
+export type SignatureStep = { op: "part"; part: SignaturePart } | { op: "hash"; hash: Hex } | { op: "node" };
+
+/** A signature, field by field. */
 export interface WalletSignature {
   chainIdZero: boolean;
+  /** uint16: 1 to 65,535. */
   threshold: bigint;
+  /** uint64. */
   checkpoint: bigint;
-  parts: SignaturePart[];
-  proof: Hex[];
-  proofFlags: boolean[];
+  walk: SignatureStep[];
 }
 
 /** A part once recovered: who signed, which leaf it proves, with what weight. */
@@ -80,6 +106,8 @@ export interface RecoveredSignature {
   /** Whether a pre-approved digest part made the threshold irrelevant. */
   preapproved: boolean;
   signers: RecoveredSigner[];
+  /** The first node step whose children are out of order (a non-canonical walk), if any. */
+  unsorted?: { offset: bigint; first: Hex; second: Hex };
 }
 
 /**

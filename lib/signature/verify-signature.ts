@@ -6,7 +6,8 @@ import type { RecoveredSignature } from "./types";
 /**
  * Recovers a signature and requires it to prove the configuration with `expectedImageHash`, as
  * the wallet does with its current image hash. Throws {@link SignatureError} on any failure,
- * including `ImageHashMismatch(imageHash)` (the image hash the signature proves).
+ * including `ImageHashMismatch(imageHash)` (the image hash the signature proves), then
+ * `SignatureWalkUnsorted(offset, first, second)` for a non-canonical walk.
  *
  * @example
  * const recovered = await checkSignature(digest, signature, config.imageHash);
@@ -23,6 +24,10 @@ export async function checkSignature(
     throw new SignatureError("ImageHashMismatch", [recovered.imageHash], "the signature proves another configuration", {
       details: { expectedImageHash: expected },
     });
+  }
+  if (recovered.unsorted !== undefined) {
+    const { offset, first, second } = recovered.unsorted;
+    throw new SignatureError("SignatureWalkUnsorted", [offset, first, second], "the child with the smaller hash comes first");
   }
   return recovered;
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { Contract, JsonRpcProvider, Network, Wallet, id, type JsonRpcSigner } from "ethers";
 import { Configuration } from "../../lib/configuration/configuration";
@@ -81,7 +82,7 @@ describe("deploy", function () {
   async function signedExecute(c: Chain, configuration: Configuration, signers: Wallet[], calls: CallInput[], nonce: bigint) {
     const digest = hashCalls({ calls, space: 0n, nonce }, { wallet: address(), chainId: c.chainId });
     const { signature } = await signPayload(configuration, digest, signers.map((k) => ecdsaSigner(k.privateKey)));
-    return walletOn(c).interface.encodeFunctionData("execute", [abiCalls(calls), 0n, nonce, signature]);
+    return walletOn(c).interface.encodeFunctionData("execute", [encodeCallsPayload({ calls, space: 0n, nonce }), signature]);
   }
 
   describe("walletAddress", () => {

@@ -5,10 +5,11 @@
  */
 import type { Wallet as EthersWallet } from "ethers";
 import { leafHash, type Leaf } from "../../lib/configuration/leaves";
-import { findLeaf, getMultiProof, makeTree, treeRoot } from "../../lib/configuration/tree";
+import { findLeaf, makeTree, paddedLeafCount, treeRoot } from "../../lib/configuration/tree";
+import { bytesToHex, compareWords } from "../../lib/hex";
 import { imageHash } from "../../lib/configuration/image-hash";
 import { encodeSignature } from "../../lib/signature/encode-signature";
-import type { SignaturePart } from "../../lib/signature/types";
+import type { SignaturePart, SignatureStep } from "../../lib/signature/types";
 import type { Hex } from "../../lib/hex";
 
 export interface RawConfiguration {
@@ -31,23 +32,30 @@ export function rawSign(
   signing: { leaf: Leaf; key: EthersWallet }[],
 ): Hex {
   const tree = makeTree(configuration.leaves.map(leafHash));
-  const entries = signing
-    .map(({ leaf, key }) => ({ leaf, key, hash: leafHash(leaf) }))
-    .sort((a, b) => (BigInt(a.hash) < BigInt(b.hash) ? -1 : 1));
-  const multiProof = getMultiProof(
-    tree,
-    entries.map((e) => findLeaf(tree, e.hash)),
-  );
-  const parts: SignaturePart[] = entries.map(({ leaf, key }) => {
+  const m = paddedLeafCount(tree.leafCount);
+  const parts = new Map<number, SignaturePart>();
+  const touched = new Set<number>();
+  for (const { leaf, key } of signing) {
+    const node = m + tree.leafCount - 2 - findLeaf(tree, leafHash(leaf));
     const sig = key.signingKey.sign(digest);
-    return { kind: "ecdsa", weight: "weight" in leaf ? leaf.weight : 0n, r: sig.r as Hex, s: sig.s as Hex, v: sig.v };
-  });
-  return encodeSignature({
-    chainIdZero: false,
-    threshold: configuration.threshold,
-    checkpoint: configuration.checkpoint,
-    parts,
-    proof: multiProof.proof,
-    proofFlags: multiProof.proofFlags,
-  });
+    parts.set(node, { kind: "ecdsa", weight: "weight" in leaf ? leaf.weight : 0n, r: sig.r as Hex, s: sig.s as Hex, v: sig.v });
+    for (let j = node; !touched.has(j); j = (j - 1) >> 1) {
+      touched.add(j);
+      if (j === 0) break;
+    }
+  }
+  // The canonical walk, as lib/signature/configuration-walk.ts builds it.
+  const walk: SignatureStep[] = [];
+  const emit = (i: number): void => {
+    if (!touched.has(i)) walk.push({ op: "hash", hash: bytesToHex(tree.nodes, i * 32, 32) });
+    else if (i >= m - 1) walk.push({ op: "part", part: parts.get(i)! });
+    else {
+      const [x, y] = compareWords(tree.nodes, (2 * i + 1) * 32, tree.nodes, (2 * i + 2) * 32) <= 0 ? [2 * i + 1, 2 * i + 2] : [2 * i + 2, 2 * i + 1];
+      emit(x);
+      emit(y);
+      walk.push({ op: "node" });
+    }
+  };
+  emit(0);
+  return encodeSignature({ chainIdZero: false, threshold: configuration.threshold, checkpoint: configuration.checkpoint, walk });
 }

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { decodeCallsPayload, encodeCallsPayload } from "../../lib/payload/packed-calls";
+import { callsStructHash } from "../../lib/payload/calls";
 import fs from "node:fs";
 import { Configuration } from "../../lib/configuration/configuration";
 import { processMultiProof, processProof } from "../../lib/configuration/tree";
@@ -56,7 +58,11 @@ describe("vectors", () => {
       for (const p of vectors.payloads) {
         const context = { wallet: p.wallet, chainId: BigInt(p.chainId) };
         let digest: Hex;
-        if (p.kind === "calls") digest = hashCalls(callsFromJson(p.input), context);
+        if (p.kind === "calls") {
+          digest = hashCalls(callsFromJson(p.input), context);
+          expect(encodeCallsPayload(callsFromJson(p.input)), "packed payload").to.equal(p.packed);
+          expect(callsStructHash(decodeCallsPayload(p.packed))).to.equal(p.structHash);
+        }
         else if (p.kind === "configUpdate") digest = hashConfigUpdate({ root: p.input.root, threshold: BigInt(p.input.threshold), checkpoint: BigInt(p.input.checkpoint) }, context);
         else digest = hashMessage(p.input.hash, context);
         expect(digest, `${p.kind} on chain ${p.chainId}`).to.equal(p.digest);

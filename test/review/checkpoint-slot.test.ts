@@ -6,6 +6,7 @@
  * (another wallet's), or run at all where no owner signature set it (a session batch).
  * Every scenario here runs in one transaction through a relay contract.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -32,7 +33,7 @@ async function signedExecute(wallet: ArborWallet, configuration: Configuration, 
   const nonce = await wallet.nonces(space);
   const digest = hashCalls({ calls, space, nonce }, { wallet: address, chainId: CHAIN_ID });
   const { signature } = await signPayload(configuration, digest, [ecdsaSigner(signer.privateKey as Hex)]);
-  return wallet.interface.encodeFunctionData("execute", [contractCalls(calls), space, nonce, signature]);
+  return wallet.interface.encodeFunctionData("execute", [encodeCallsPayload({ calls, space: space, nonce: nonce }), signature]);
 }
 
 describe("ArborWallet (review: transient checkpoint)", () => {
@@ -59,13 +60,13 @@ describe("ArborWallet (review: transient checkpoint)", () => {
       const stale = multisig([other], 1n, 3n);
       const calls = [{ target: relayAddress, data: reenter as Hex }, updateCall(wallet, address, stale)];
       const inner = wallet.interface.encodeErrorResult("CheckpointNotIncreasing", [5n, 3n]);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, await signCalls(first, address, [owner], calls)))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(first, address, [owner], calls)))
         .to.be.revertedWithCustomError(wallet, "CallFailed")
         .withArgs(1n, inner);
 
       const fresh = multisig([other], 1n, 6n);
       const callsAbove = [{ target: relayAddress, data: reenter as Hex }, updateCall(wallet, address, fresh)];
-      await (await wallet.execute(contractCalls(callsAbove), 0, 0, await signCalls(first, address, [owner], callsAbove))).wait();
+      await (await wallet.execute(encodeCallsPayload({ calls: callsAbove, space: 0n, nonce: 0n }), await signCalls(first, address, [owner], callsAbove))).wait();
       expect(await wallet.imageHash()).to.equal(fresh.imageHash);
     });
 
@@ -99,7 +100,7 @@ describe("ArborWallet (review: transient checkpoint)", () => {
       // relay call updateConfiguration on the wallet: the wallet is not the caller, so OnlySelf.
       const callBack = relay.interface.encodeFunctionData("run", [[address], [wallet.interface.encodeFunctionData("updateConfiguration", [takeover.root, 1n, 1n])]]);
       const batch = await signBatch(wallet, configuration, [{ target: relayAddress, data: callBack as Hex }], [{ session, key: sessionKey }]);
-      const sessionExecute = wallet.interface.encodeFunctionData("execute", [contractCalls(batch.calls), batch.space, batch.nonce, batch.signature]);
+      const sessionExecute = wallet.interface.encodeFunctionData("execute", [encodeCallsPayload({ calls: batch.calls, space: batch.space, nonce: batch.nonce }), batch.signature]);
       const ownerExecute = await signedExecute(wallet, configuration, f.owner, [], 1n);
 
       const onlySelf = wallet.interface.encodeErrorResult("OnlySelf", [relayAddress]);
@@ -108,7 +109,7 @@ describe("ArborWallet (review: transient checkpoint)", () => {
         .withArgs(0n, onlySelf);
       // And directly: the session may not target the wallet at all.
       const direct = await signBatch(wallet, configuration, [updateCall(wallet, address, takeover)], [{ session, key: sessionKey }]);
-      const directExecute = wallet.interface.encodeFunctionData("execute", [contractCalls(direct.calls), direct.space, direct.nonce, direct.signature]);
+      const directExecute = wallet.interface.encodeFunctionData("execute", [encodeCallsPayload({ calls: direct.calls, space: direct.space, nonce: direct.nonce }), direct.signature]);
       await expect(relay.run([address, address], [ownerExecute, directExecute])).to.be.revertedWithCustomError(f.sessions, "SessionSelfCall");
       expect(await wallet.isValidImageHash(configuration.imageHash)).to.equal(true);
     });

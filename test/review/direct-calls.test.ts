@@ -6,6 +6,7 @@
  * signed session batch from the mempool and hands it to the module directly spends only their
  * own namespace, and the wallet's batch still runs.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -35,7 +36,7 @@ describe("ArborWallet (review: the implementation and stray proxies)", () => {
       const own = multisig([attacker], 1n);
       const calls = [{ target: targetAddress, data: target.interface.encodeFunctionData("record", ["0x"]) as Hex }];
       const signature = await signCalls(own, d.implementationAddress, [attacker], calls);
-      await expect(implementation.execute(contractCalls(calls), 0, 0, signature))
+      await expect(implementation.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature))
         .to.be.revertedWithCustomError(implementation, "ImageHashMismatch")
         .withArgs(own.imageHash);
       const next = multisig([attacker], 1n, 1n);
@@ -57,7 +58,7 @@ describe("ArborWallet (review: the implementation and stray proxies)", () => {
       const stray = (await ethers.getContractAt("ArborWallet", strayAddress)) as unknown as ArborWallet;
       expect(await ethers.provider.getCode(strayAddress)).to.not.equal("0x");
       const signature = await signCalls(configuration, strayAddress, [attacker], []);
-      await expect(stray.execute([], 0, 0, signature)).to.be.revertedWithCustomError(stray, "ImageHashMismatch").withArgs(configuration.imageHash);
+      await expect(stray.execute(encodeCallsPayload({ calls: [], space: 0n, nonce: 0n }), signature)).to.be.revertedWithCustomError(stray, "ImageHashMismatch").withArgs(configuration.imageHash);
       expect(await stray.isValidImageHash(configuration.imageHash)).to.equal(false);
     });
   });

@@ -4,6 +4,7 @@
  * EVM forwards at most 63/64 of the gas left (EIP-150), so a check of `gasleft() >= gasLimit`
  * before the call does not guarantee that the callee receives `gasLimit`.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -56,7 +57,7 @@ function probeData(probe: GasProbe, work: Work): Hex {
 async function signedProbeBatch(wallet: ArborWallet, address: Hex, probe: GasProbe, probeAddress: Hex, onFailure: "ignore" | "abort", work: Work = "needs") {
   const calls: CallInput[] = [{ target: probeAddress, data: probeData(probe, work), gasLimit: GAS_LIMIT, onFailure }];
   const signature = await signCalls(configuration, address, [owner], calls);
-  return { args: [contractCalls(calls), 0n, 0n, signature] as const, wallet };
+  return { args: [encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature] as const, wallet };
 }
 
 describe("ArborWallet (review: gas forwarding)", () => {

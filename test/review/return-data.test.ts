@@ -5,6 +5,7 @@
  * quadratically and log data at 8 gas a byte, so a target can answer with a blob that costs the
  * wallet many times the call's own gas limit (a "return data bomb").
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -46,7 +47,7 @@ describe("ArborWallet (review: return data of failed calls)", () => {
         ];
         const args = async (size: bigint) => {
           const calls = batch(size, 0n);
-          return [contractCalls(calls), 0n, 0n, await signCalls(configuration, address, [owner], calls)] as const;
+          return [encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(configuration, address, [owner], calls)] as const;
         };
 
         // The same batch with an empty revert; its estimate already reserves the call's gas limit

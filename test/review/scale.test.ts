@@ -4,6 +4,7 @@
  * hashes that queue holds up to 509 words, far past anything the smaller random tests reach. And
  * the part walk sorts leaves by insertion: 255 parts in descending leaf order is its worst case.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
@@ -63,16 +64,17 @@ async function largeWallet() {
 
 describe("ArborWallet (review: largest inputs)", () => {
   describe("execute", () => {
-    it("runs a batch signed by 255 of 255 signers when the parts come in descending leaf order", async () => {
+    it("runs a batch signed by 255 of 255 signers, whose walk has a part per leaf and no pruned hash", async () => {
       const { wallet, address } = await loadFixture(largeWallet);
       const signature = await signCalls(configuration, address, signers, []);
       const decoded = decodeSignature(signature);
-      expect(decoded.parts.length).to.equal(255);
-      // Canonical order is ascending by leaf hash; reverse it: every insertion shifts all earlier leaves.
-      const reversed = encodeSignature({ ...decoded, parts: [...decoded.parts].reverse() });
-      const receipt = (await (await wallet.execute(contractCalls([]), 0, 0, reversed, { gasLimit: 25_000_000n })).wait())!;
+      expect(decoded.walk.filter((step) => step.op === "part")).to.have.length(255);
+      // 255 leaves pad to 256: the one zero leaf is the only pruned hash.
+      expect(decoded.walk.filter((step) => step.op === "hash")).to.have.length(1);
+      const receipt = (await (await wallet.execute(encodeCallsPayload({ calls: [], space: 0n, nonce: 0n }), signature, { gasLimit: 25_000_000n })).wait())!;
       expect(receipt.status).to.equal(1);
       expect(await wallet.nonces(0)).to.equal(1n);
+      expect(encodeSignature).to.be.a("function");
     });
   });
 });

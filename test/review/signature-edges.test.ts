@@ -1,33 +1,34 @@
 /**
- * Review: the wallet signature parser at its edges (lib/signature/ENCODING.md, step 1), where the
- * assembly walk in WalletSignature._checkStructure does its own arithmetic: lengths near 2^24,
- * counts of 255, the word-by-word proof-flag scan across a 32-byte boundary, and bytes after the
- * last flag. Each case runs through the contract (SignatureHarness) and the library's decoder,
- * which must name the same error with the same arguments.
+ * Review: the wallet signature walk at its edges (lib/signature/ENCODING.md, "Verification"):
+ * lengths near 2^24, the 64-hash stack limit, long runs of pruned hashes and nodes, weights at
+ * 255. Each case runs through the contract (SignatureHarness) and the library's verifier
+ * (`recoverSignature`, the same single pass), which must name the same error with the same arguments.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { decodeSignature } from "../../lib/signature/decode-signature";
+import { recoverSignature } from "../../lib/signature/recover-signature";
+import { hashMessage } from "../../lib/payload/hash-message";
+import { MESSAGE_TYPEHASH } from "../../lib/payload/domain";
 import { SignatureError } from "../../lib/errors";
 import type { Hex } from "../../lib/hex";
 import type { SignatureHarness } from "../../typechain-types";
 
-const STRUCT_HASH = ethers.id("review: signature edges") as Hex;
+const MESSAGE = ethers.id("review: signature edges") as Hex;
+const STRUCT_HASH = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [MESSAGE_TYPEHASH, MESSAGE])) as Hex;
 
-/** flags, threshold 1, checkpoint 0, partCount. */
-function header(partCount: number, flags = 0): string {
-  return ethers.concat([ethers.toBeHex(flags, 1), ethers.toBeHex(1n, 32), ethers.toBeHex(0n, 32), ethers.toBeHex(partCount, 1)]);
-}
-
-/** A pre-approved-digest part: one kind byte, no body. Structure checks need no cryptography. */
-const PREAPPROVED = "0x04";
+/** flags, threshold 1, checkpoint 0. */
+const HEADER = ethers.concat(["0x00", "0x0001", "0x0000000000000000"]);
+/** A pre-approved-digest part: one opcode byte, no body. Walk checks need no cryptography. */
+const PREAPPROVED = "0x05";
+const hashStep = (label: string) => ethers.concat(["0x01", ethers.id(label)]);
 
 type Outcome = { name: string; args: string[] } | { ok: true };
 
-describe("WalletSignature (review: parser edges)", () => {
+describe("WalletSignature (review: walk edges)", () => {
   async function fixture() {
-    return { harness: (await ethers.deployContract("SignatureHarness")) as unknown as SignatureHarness };
+    const harness = (await ethers.deployContract("SignatureHarness")) as unknown as SignatureHarness;
+    return { harness, digest: hashMessage(MESSAGE, { wallet: await harness.getAddress(), chainId: 31337n }) };
   }
 
   async function contract(harness: SignatureHarness, signature: string): Promise<Outcome> {
@@ -43,9 +44,9 @@ describe("WalletSignature (review: parser edges)", () => {
     }
   }
 
-  function library(signature: string): Outcome {
+  async function library(digest: Hex, signature: string): Promise<Outcome> {
     try {
-      decodeSignature(signature, { allowChainIdZero: false });
+      await recoverSignature(digest, signature);
       return { ok: true };
     } catch (error) {
       if (!(error instanceof SignatureError)) throw error;
@@ -53,68 +54,58 @@ describe("WalletSignature (review: parser edges)", () => {
     }
   }
 
-  async function expectBoth(harness: SignatureHarness, signature: string, name: string, args: bigint[]) {
+  async function expectBoth(signature: string, name: string, args: bigint[]) {
+    const { harness, digest } = await loadFixture(fixture);
     const expected = { name, args: args.map(String) };
-    expect(library(signature), "library").to.deep.equal(expected);
+    expect(await library(digest, signature), "library").to.deep.equal(expected);
     expect(await contract(harness, signature), "contract").to.deep.equal(expected);
   }
 
   describe("recover", () => {
-    it("rejects with SignatureTruncated at 66 + 56 + 2^24 - 1 when an ERC-1271 part claims 0xffffff signature bytes", async () => {
-      const { harness } = await loadFixture(fixture);
-      const part = ethers.concat(["0x03", ethers.toBeHex(0xc0ffee, 20), ethers.toBeHex(1n, 32), "0xffffff", "0x1234"]);
-      const signature = ethers.concat([header(1), part, "0x00"]);
-      await expectBoth(harness, signature, "SignatureTruncated", [66n + 56n + 0xffffffn, BigInt(ethers.dataLength(signature))]);
+    it("rejects with SignatureTruncated at 11 + 25 + 2^24 - 1 when an ERC-1271 part claims 0xffffff signature bytes", async () => {
+      const part = ethers.concat(["0x04", ethers.ZeroAddress, "0x01", "0xffffff"]);
+      await expectBoth(ethers.concat([HEADER, part]), "SignatureTruncated", [11n + 25n + 0xffffffn, 36n]);
     });
 
-    it("rejects with SignatureTruncated at the fourth part's kind byte when partCount is 255 and only three parts follow", async () => {
-      const { harness } = await loadFixture(fixture);
-      const signature = ethers.concat([header(255), PREAPPROVED, PREAPPROVED, PREAPPROVED]);
-      await expectBoth(harness, signature, "SignatureTruncated", [70n, 69n]);
+    it("rejects with SignatureTruncated at the end of a hash step cut one byte short", async () => {
+      const signature = ethers.concat([HEADER, PREAPPROVED, hashStep("h")]);
+      await expectBoth(ethers.dataSlice(signature, 0, ethers.dataLength(signature) - 1), "SignatureTruncated", [45n, 44n]);
     });
 
-    it("rejects with SignatureTruncated at the implied end when proofLength is 255 and no proof follows", async () => {
-      const { harness } = await loadFixture(fixture);
-      const signature = ethers.concat([header(1), PREAPPROVED, "0xff"]);
-      // flags start after 255 words; 1 + 255 - 1 flags follow them.
-      const end = 68n + 255n * 32n + 255n;
-      await expectBoth(harness, signature, "SignatureTruncated", [end, 68n]);
+    it("rejects with SignatureWalkTooDeep at the 65th push and accepts 64 hashes before it", async () => {
+      const hashes = Array.from({ length: 63 }, (_, i) => hashStep(`h${i}`));
+      // 1 part + 63 hashes = 64 on the stack: unbalanced, but not too deep.
+      await expectBoth(ethers.concat([HEADER, PREAPPROVED, ...hashes]), "SignatureWalkUnbalanced", [64n]);
+      const offset = BigInt(ethers.dataLength(ethers.concat([HEADER, PREAPPROVED, ...hashes])));
+      await expectBoth(ethers.concat([HEADER, PREAPPROVED, ...hashes, hashStep("one more")]), "SignatureWalkTooDeep", [offset]);
     });
 
-    it("rejects with InvalidProofFlag(32, 2) when the bad flag is the first byte of the scan's second word", async () => {
-      const { harness } = await loadFixture(fixture);
-      // One leaf and 33 proof hashes: 33 flags, so the scan reads a full word and then one byte.
-      const flags = new Uint8Array(33);
-      flags[32] = 2;
-      const signature = ethers.concat([header(1), PREAPPROVED, ethers.toBeHex(33, 1), ...Array(33).fill(ethers.ZeroHash), flags]);
-      await expectBoth(harness, signature, "InvalidProofFlag", [32n, 2n]);
+    it("rejects with SignatureWalkPrunable at the node after two hashes, before it looks at the stack", async () => {
+      const signature = ethers.concat([HEADER, hashStep("a"), hashStep("b"), "0x00"]);
+      await expectBoth(signature, "SignatureWalkPrunable", [77n]);
     });
 
-    it("rejects with InvalidProofFlag(31, 255) when the bad flag is the last byte of a full first word", async () => {
-      const { harness } = await loadFixture(fixture);
-      const flags = new Uint8Array(33);
-      flags[31] = 0xff;
-      const signature = ethers.concat([header(1), PREAPPROVED, ethers.toBeHex(33, 1), ...Array(33).fill(ethers.ZeroHash), flags]);
-      await expectBoth(harness, signature, "InvalidProofFlag", [31n, 255n]);
+    it("rejects with SignatureWalkUnderflow at a node with one hash on the stack", async () => {
+      await expectBoth(ethers.concat([HEADER, PREAPPROVED, "0x00"]), "SignatureWalkUnderflow", [12n]);
+      await expectBoth(ethers.concat([HEADER, "0x00"]), "SignatureWalkUnderflow", [11n]);
     });
 
-    it("rejects with SignatureTrailingBytes, not InvalidProofFlag, when a byte above 1 follows the last flag", async () => {
-      const { harness } = await loadFixture(fixture);
-      // Two parts and no proof: one flag (1), then a stray 0x07 inside the same calldata word.
-      const signature = ethers.concat([header(2), PREAPPROVED, PREAPPROVED, "0x00", "0x01", "0x07"]);
-      await expectBoth(harness, signature, "SignatureTrailingBytes", [70n, 71n]);
+    it("accepts 255 pre-approved parts joined by 254 nodes and proves a root, like the library", async () => {
+      const { harness, digest } = await loadFixture(fixture);
+      // Every leaf is the same pre-approved digest leaf: equal children, a non-canonical walk
+      // that the caller rejects (SignatureWalkUnsorted) once the image hash matches.
+      const steps = [PREAPPROVED, ...Array.from({ length: 254 }, () => ethers.concat([PREAPPROVED, "0x00"]))];
+      const signature = ethers.concat([HEADER, ...steps]);
+      const recovered = await harness.recover(STRUCT_HASH, signature, false);
+      const library = await recoverSignature(digest, signature);
+      expect(recovered.imageHash).to.equal(library.imageHash);
+      expect(recovered.unsortedAt).to.equal(library.unsorted!.offset);
     });
 
-    it("passes the structure walk and fails on the leaves when 255 pre-approved parts carry a 255-hash proof", async () => {
-      const { harness } = await loadFixture(fixture);
-      // The largest layout the format allows: 255 parts, 255 proof hashes, 509 flags.
-      const flags = new Uint8Array(255 + 255 - 1);
-      const signature = ethers.concat([header(255), ...Array(255).fill(PREAPPROVED), ethers.toBeHex(255, 1), ...Array(255).fill(ethers.ZeroHash), flags]);
-      expect(library(signature)).to.deep.equal({ ok: true });
-      // The second pre-approved part proves the same leaf as the first.
-      const outcome = await contract(harness, signature);
-      expect(outcome).to.have.property("name", "DuplicateLeaf");
-      expect((outcome as { args: string[] }).args[0]).to.equal("1");
+    it("rejects with UnknownSignatureStep for every opcode above 0x05", async () => {
+      for (const op of [0x06, 0x7f, 0xff]) {
+        await expectBoth(ethers.concat([HEADER, PREAPPROVED, ethers.toBeHex(op, 1)]), "UnknownSignatureStep", [12n, BigInt(op)]);
+      }
     });
   });
 });

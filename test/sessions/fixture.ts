@@ -3,6 +3,7 @@
  * the in-process Hardhat network, a real ERC-20, two app contracts that accept attested sessions
  * for their own domain, and helpers that sign, check off-chain and send session batches.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -150,7 +151,7 @@ export function withCallSignedBy(batch: SessionBatch, index: number, key: Ethers
 }
 
 export function send(wallet: ArborWallet, batch: Pick<SessionBatch, "calls" | "space" | "nonce" | "signature">) {
-  return wallet.execute(contractCalls(batch.calls), batch.space, batch.nonce, batch.signature);
+  return wallet.execute(encodeCallsPayload({ calls: batch.calls, space: BigInt(batch.space), nonce: BigInt(batch.nonce) }), batch.signature);
 }
 
 /**
@@ -225,7 +226,7 @@ export async function ownerExecute(f: SessionsFixture, wallet: ArborWallet, conf
   const nonce = await wallet.nonces(space);
   const digest = hashCalls({ calls, space, nonce }, { wallet: (await wallet.getAddress()) as Hex, chainId: f.chainId });
   const { signature } = await signPayload(configuration, digest, [ecdsaSigner(f.owner.privateKey)]);
-  return (await wallet.execute(contractCalls(calls), space, nonce, signature)).wait();
+  return (await wallet.execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature)).wait();
 }
 
 /** An attestation for `approvedSigner` and `origin`, valid from `issuedAt` for `lifetime` seconds, signed by `identity`. */

@@ -5,6 +5,7 @@
  * real wallet and module; each rejection is predicted by the library, then seen on-chain, and the
  * nonces, balances and usage are read back to show that the refused batch changed nothing.
  */
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -65,7 +66,7 @@ async function ownerSigned(f: SessionsFixture, wallet: ArborWallet, configuratio
   const nonce = await wallet.nonces(space);
   const digest = hashCalls({ calls, space, nonce }, { wallet: (await wallet.getAddress()) as Hex, chainId: f.chainId });
   const { signature } = await signPayload(configuration, digest, [ecdsaSigner(f.owner.privateKey)]);
-  return { nonce, send: async () => (await wallet.execute(contractCalls(calls), space, nonce, signature)).wait() };
+  return { nonce, send: async () => (await wallet.execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature)).wait() };
 }
 
 describe("ArborSessions (nonce spaces)", () => {
@@ -116,7 +117,7 @@ describe("ArborSessions (nonce spaces)", () => {
       expect([first.space, first.nonce]).to.deep.equal([spaceA, 0n]);
       await expectAccepted(f, wallet, configuration, first);
       expect([await wallet.nonces(0n), await wallet.nonces(spaceA)]).to.deep.equal([2n, 1n]);
-      await expect(wallet.execute(contractCalls(first.calls), first.space, first.nonce, first.signature))
+      await expect(wallet.execute(encodeCallsPayload({ calls: first.calls, space: BigInt(first.space), nonce: BigInt(first.nonce) }), first.signature))
         .to.be.revertedWithCustomError(wallet, "BadNonce")
         .withArgs(spaceA, 0n, 1n);
       const second = await signBatch(wallet, configuration, [{ target: f.tokenAddress, data: transferData(recipient, 1n) }], [{ session: sessionA, key: alice }]);

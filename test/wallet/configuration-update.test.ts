@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -67,10 +68,10 @@ describe("ArborWallet", () => {
         )
       ).wait();
       const calls: CallInput[] = [{ target: await target.getAddress(), data: target.interface.encodeFunctionData("record", ["0x"]) }];
-      await (await wallet.execute(contractCalls(calls), 0, 0, await signCalls(second, address, [a, d4], calls))).wait();
+      await (await wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(second, address, [a, d4], calls))).wait();
       expect(await target.calls()).to.equal(1n);
       const stale = await signCalls(first, address, [a, c], calls, 1n);
-      await expect(wallet.execute(contractCalls(calls), 0, 1, stale))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 1n }), stale))
         .to.be.revertedWithCustomError(wallet, "ImageHashMismatch")
         .withArgs(first.imageHash);
     });
@@ -126,7 +127,7 @@ describe("ArborWallet", () => {
     it("moves the wallet to a new configuration through a self-call in a signed batch", async () => {
       const { wallet, address } = await loadFixture(fixture);
       const calls = [updateCall(address, second.root, second.threshold, second.checkpoint)];
-      await expect(wallet.execute(contractCalls(calls), 0, 0, await signCalls(first, address, [b, c], calls)))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(first, address, [b, c], calls)))
         .to.emit(wallet, "ConfigurationUpdated")
         .withArgs(second.imageHash, second.root, second.threshold, second.checkpoint);
       expect(await wallet.imageHash()).to.equal(second.imageHash);
@@ -140,7 +141,7 @@ describe("ArborWallet", () => {
         updateCall(address, second.root, second.threshold, second.checkpoint),
       ];
       const inner = wallet.interface.encodeErrorResult("CheckpointNotIncreasing", [5n, 1n]);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, await signCalls(first, address, [a, b], calls)))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(first, address, [a, b], calls)))
         .to.be.revertedWithCustomError(wallet, "CallFailed")
         .withArgs(1n, inner);
     });
@@ -152,7 +153,7 @@ describe("ArborWallet", () => {
       const address = (await wallet.getAddress()) as Hex;
       const calls = [updateCall(address, second.root, second.threshold, 3n)];
       const inner = wallet.interface.encodeErrorResult("CheckpointNotIncreasing", [9n, 3n]);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, await signCalls(later, address, [a, b], calls)))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), await signCalls(later, address, [a, b], calls)))
         .to.be.revertedWithCustomError(wallet, "CallFailed")
         .withArgs(0n, inner);
     });

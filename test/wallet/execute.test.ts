@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -57,7 +58,7 @@ describe("ArborWallet", () => {
   ) {
     const address = await wallet.getAddress();
     const signature = await signCalls(configuration, address, signers, calls, nonce, space);
-    return wallet.execute(contractCalls(calls), space, nonce, signature);
+    return wallet.execute(encodeCallsPayload({ calls, space: BigInt(space), nonce: BigInt(nonce) }), signature);
   }
 
   describe("execute", () => {
@@ -79,7 +80,7 @@ describe("ArborWallet", () => {
       const calls: CallInput[] = [{ target: targetAddress, data: target.interface.encodeFunctionData("record", ["0x"]) }];
       const signers = [ecdsaSigner(a.privateKey as Hex, { compact: true }), ecdsaSigner(b.privateKey as Hex, { compact: true })];
       const signature = await signCalls(configuration, await wallet.getAddress(), signers, calls);
-      await (await wallet.execute(contractCalls(calls), 0, 0, signature)).wait();
+      await (await wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature)).wait();
       expect(await target.calls()).to.equal(1n);
     });
 
@@ -89,7 +90,7 @@ describe("ArborWallet", () => {
       const signature = await signCalls(configuration, await wallet.getAddress(), [a], calls, 0n, 0n, CHAIN_ID, {
         allowBelowThreshold: true,
       });
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature))
         .to.be.revertedWithCustomError(wallet, "ThresholdNotMet")
         .withArgs(1n, 2n);
     });
@@ -107,7 +108,7 @@ describe("ArborWallet", () => {
         { leaf: forged.leaves[0], key: a },
         { leaf: forged.leaves[1], key: outsider },
       ]);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature)).to.be.revertedWithCustomError(
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature)).to.be.revertedWithCustomError(
         wallet,
         "ImageHashMismatch",
       );
@@ -119,8 +120,8 @@ describe("ArborWallet", () => {
       const { wallet, targetAddress, address } = await loadFixture(fixture);
       const calls: CallInput[] = [{ target: targetAddress, data: RECORD }];
       const signature = await signCalls(configuration, address, [a, b], calls, 0n);
-      await (await wallet.execute(contractCalls(calls), 0, 0, signature)).wait();
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature))
+      await (await wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature)).wait();
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature))
         .to.be.revertedWithCustomError(wallet, "BadNonce")
         .withArgs(0n, 0n, 1n);
     });
@@ -142,7 +143,7 @@ describe("ArborWallet", () => {
       const { wallet, targetAddress, address } = await loadFixture(fixture);
       const calls: CallInput[] = [{ target: targetAddress, data: RECORD }];
       const signature = await signCalls(configuration, address, [a, b], calls, 0n, 1n);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature)).to.be.revertedWithCustomError(
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature)).to.be.revertedWithCustomError(
         wallet,
         "ImageHashMismatch",
       );
@@ -154,7 +155,7 @@ describe("ArborWallet", () => {
       const { wallet, targetAddress, address } = await loadFixture(fixture);
       const calls: CallInput[] = [{ target: targetAddress, data: RECORD }];
       const signature = await signCalls(configuration, address, [a, b], calls, 0n, 0n, 1n);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature)).to.be.revertedWithCustomError(
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature)).to.be.revertedWithCustomError(
         wallet,
         "ImageHashMismatch",
       );
@@ -166,7 +167,7 @@ describe("ArborWallet", () => {
       const other = await deployWallet(d, sibling);
       const calls: CallInput[] = [{ target: targetAddress, data: RECORD }];
       const signature = await signCalls(configuration, await other.getAddress(), [a, b], calls);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature)).to.be.revertedWithCustomError(
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature)).to.be.revertedWithCustomError(
         wallet,
         "ImageHashMismatch",
       );
@@ -177,7 +178,7 @@ describe("ArborWallet", () => {
       const sibling = multisig([a, b, c], 2n, 1n);
       const calls: CallInput[] = [{ target: targetAddress, data: RECORD }];
       const signature = await signCalls(sibling, address, [a, b], calls);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature))
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature))
         .to.be.revertedWithCustomError(wallet, "ImageHashMismatch")
         .withArgs(sibling.imageHash);
     });
@@ -224,7 +225,10 @@ describe("ArborWallet", () => {
       const call = { target: targetAddress, value: 0n, data: RECORD, gasLimit: 0n, delegateCall: false, onFailure: 3 };
       const digest = rawCallsDigest(address, [call]);
       const { signature } = await signPayload(configuration, digest, [ecdsaSigner(a.privateKey as Hex), ecdsaSigner(b.privateKey as Hex)]);
-      await expect(wallet.execute([call], 0, 0, signature))
+      // The library refuses to pack onFailure 3: the flags byte (payload byte 32) is set by hand.
+      const payload = ethers.getBytes(encodeCallsPayload({ calls: [{ target: targetAddress, data: RECORD }], space: 0n, nonce: 0n }));
+      payload[32] = 3 << 3;
+      await expect(wallet.execute(payload, signature))
         .to.be.revertedWithCustomError(wallet, "UnknownFailureMode")
         .withArgs(0n, 3n);
     });
@@ -233,8 +237,8 @@ describe("ArborWallet", () => {
       const { wallet, targetAddress, address } = await loadFixture(fixture);
       const calls: CallInput[] = [{ target: targetAddress, value: 1n }];
       const signature = await signCalls(configuration, address, [a, b], calls);
-      const tampered = contractCalls(calls).map((x) => ({ ...x, value: 2n }));
-      await expect(wallet.execute(tampered, 0, 0, signature)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
+      const tampered = encodeCallsPayload({ calls: [{ target: targetAddress, value: 2n }], space: 0n, nonce: 0n });
+      await expect(wallet.execute(tampered, signature)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
     });
   });
 
@@ -255,7 +259,10 @@ describe("ArborWallet", () => {
       const call = { target: targetAddress, value: 1n, data: "0x", gasLimit: 0n, delegateCall: true, onFailure: 0 };
       const digest = rawCallsDigest(address, [call]);
       const { signature } = await signPayload(configuration, digest, [ecdsaSigner(a.privateKey as Hex), ecdsaSigner(b.privateKey as Hex)]);
-      await expect(wallet.execute([call], 0, 0, signature))
+      // Packed as a call with value 1, then flagged as a delegate call by hand (flags byte 32, bit 2).
+      const payload = ethers.getBytes(encodeCallsPayload({ calls: [{ target: targetAddress, value: 1n }], space: 0n, nonce: 0n }));
+      payload[32] |= 0x04;
+      await expect(wallet.execute(payload, signature))
         .to.be.revertedWithCustomError(wallet, "DelegateCallWithValue")
         .withArgs(0n);
     });
@@ -271,7 +278,7 @@ describe("ArborWallet", () => {
         },
       ];
       const signature = await signCalls(configuration, address, [a, b], calls);
-      await expect(wallet.execute(contractCalls(calls), 0, 0, signature, { gasLimit: 400_000 })).to.be.revertedWithCustomError(
+      await expect(wallet.execute(encodeCallsPayload({ calls, space: 0n, nonce: 0n }), signature, { gasLimit: 400_000 })).to.be.revertedWithCustomError(
         wallet,
         "NotEnoughGas",
       );

@@ -21,7 +21,9 @@ import { hashConfigUpdate, configUpdateStructHash } from "../../lib/payload/hash
 import { signPayload } from "../../lib/signature/sign-payload";
 import { ecdsaSigner } from "../../lib/signature/signers";
 import { recoverSignature } from "../../lib/signature/recover-signature";
-import { SignatureError } from "../../lib/errors";
+import { PayloadError, SignatureError } from "../../lib/errors";
+import { decodeCallsPayload, encodeCallsPayload } from "../../lib/payload/packed-calls";
+import { normalizeCall } from "../../lib/payload/calls";
 import { walletAddress } from "../../lib/wallet/address";
 import type { Hex } from "../../lib/hex";
 import type { OnFailure } from "../../lib/payload/types";
@@ -45,9 +47,11 @@ const signedConfiguration = () =>
       const keys = seeds.map((s) => new EthersWallet(ethers.id(`property/${s}`)));
       const signerLeaves: Leaf[] = keys.map((k, i) => ({ kind: "ecdsa-signer", signer: k.address as Hex, weight: weights[i] }));
       const leaves = dedupe([...signerLeaves, ...others]);
-      // Only the kinds that can sign count towards a reachable threshold (Configuration refuses more).
+      // Only the kinds that can sign count towards a reachable threshold, and a signature carries a
+      // uint16 threshold (Configuration refuses both).
       const total = leaves.filter((l) => SIGNABLE_LEAF_KINDS.includes(l.kind)).reduce((s, l) => s + leafWeight(l), 0n);
-      const configuration = Configuration.of({ threshold: 1n + (thresholdSeed % total), checkpoint, leaves });
+      const reachable = total < 65_535n ? total : 65_535n;
+      const configuration = Configuration.of({ threshold: 1n + (thresholdSeed % reachable), checkpoint, leaves });
       const chosen = keys.filter((_, i) => pick[i]);
       return { configuration, signers: chosen.length ? chosen : [keys[0]] };
     });
@@ -212,6 +216,22 @@ describe("ArborWallet properties", () => {
   });
 
   describe("PayloadHashes", () => {
+    let hashesAddress = "";
+    before(async () => {
+      hashesAddress = await (await loadFixture(fixture)).hashes.getAddress();
+    });
+    /** Calls the packed format can carry: gas limits below 2^64, delegate calls without value. */
+    const packable = () =>
+      fc
+        .record({
+          target: address(),
+          value: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: (1n << 256n) - 1n })),
+          data: fc.uint8Array({ maxLength: 100 }).map((b) => ethers.hexlify(b) as Hex),
+          gasLimit: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: (1n << 64n) - 1n })),
+          delegateCall: fc.boolean(),
+          onFailure: fc.constantFrom<OnFailure>("revert", "ignore", "abort"),
+        })
+        .map((c) => (c.delegateCall ? { ...c, value: 0n } : c));
     const call = () =>
       fc.record({
         target: address(),
@@ -221,6 +241,54 @@ describe("ArborWallet properties", () => {
         delegateCall: fc.constant(false),
         onFailure: fc.constantFrom<OnFailure>("revert", "ignore", "abort"),
       });
+
+    it("law: the contract decodes every library-packed payload to the same space, nonce and struct hash", async () => {
+      const { hashes } = await loadFixture(fixture);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(packable(), { maxLength: 5 }),
+          fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }),
+          fc.bigInt({ min: 0n, max: (1n << 96n) - 1n }),
+          async (calls, space, nonce) => {
+            const payload = encodeCallsPayload({ calls, space, nonce });
+            expect(decodeCallsPayload(payload)).to.deep.equal({ calls: calls.map((c, i) => normalizeCall(c, `calls[${i}]`)), space, nonce });
+            const [s, n, structHash, selfOrDelegate] = await hashes.hashPackedCalls(payload);
+            expect([s, n, structHash]).to.deep.equal([space, nonce, callsStructHash({ calls, space, nonce })]);
+            expect(selfOrDelegate).to.equal(calls.some((c) => c.delegateCall || c.target.toLowerCase() === hashesAddress.toLowerCase()));
+          },
+        ),
+        params,
+      );
+    });
+
+    it("law: a packed payload with any one bit flipped is judged alike by library and contract", async () => {
+      const { hashes, walletInterface } = await loadFixture(fixture);
+      await fc.assert(
+        fc.asyncProperty(fc.array(packable(), { minLength: 1, maxLength: 3 }), fc.bigInt({ min: 0n, max: (1n << 96n) - 1n }), fc.nat(), async (calls, nonce, bit) => {
+          const flipped = flipBit(encodeCallsPayload({ calls, space: 0n, nonce }), bit);
+          let libraryError: string | undefined;
+          let libraryHash: Hex | undefined;
+          try {
+            const decoded = decodeCallsPayload(flipped);
+            libraryHash = callsStructHash(decoded);
+          } catch (error) {
+            expect(error).to.be.instanceOf(PayloadError);
+            libraryError = (error as PayloadError).code;
+          }
+          let contractError: string | undefined;
+          let contractHash: string | undefined;
+          try {
+            contractHash = (await hashes.hashPackedCalls(flipped))[2];
+          } catch (error) {
+            contractError = revertName(error, walletInterface);
+            expect(contractError, `unnamed revert for bit ${bit}`).to.be.a("string");
+          }
+          expect(contractError).to.equal(libraryError);
+          expect(contractHash).to.equal(libraryHash);
+        }),
+        params,
+      );
+    });
 
     it("law: library and contract compute identical batch, update and message digests", async () => {
       const { hashes } = await loadFixture(fixture);

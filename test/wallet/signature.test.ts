@@ -105,25 +105,24 @@ describe("ArborWallet", () => {
     it("reverts with SignatureTruncated when bytes are missing", async () => {
       const { wallet, signature } = await valid();
       const length = ethers.dataLength(signature);
-      const truncated = ethers.dataSlice(signature, 0, length - 1);
-      await expect(wallet.checkMessageSignature(message, truncated))
-        .to.be.revertedWithCustomError(wallet, "SignatureTruncated")
-        .withArgs(length, length - 1);
-      await expect(wallet.checkMessageSignature(message, "0x00"))
-        .to.be.revertedWithCustomError(wallet, "SignatureTruncated")
-        .withArgs(66n, 1n);
+      // The last step is a node (one byte): cut inside the step before it, a 33-byte hash or a 67-byte part.
+      const cut = ethers.dataSlice(signature, 0, length - 2);
+      await expect(wallet.checkMessageSignature(message, cut)).to.be.revertedWithCustomError(wallet, "SignatureTruncated").withArgs(length - 1, length - 2);
+      await expect(wallet.checkMessageSignature(message, "0x00")).to.be.revertedWithCustomError(wallet, "SignatureTruncated").withArgs(11n, 1n);
     });
 
-    it("reverts with SignatureTrailingBytes when bytes follow the last proof flag", async () => {
+    it("reverts with SignatureWalkUnbalanced or SignatureWalkPrunable when steps follow the root", async () => {
       const { wallet, signature } = await valid();
-      const length = ethers.dataLength(signature);
+      await expect(wallet.checkMessageSignature(message, ethers.concat([signature, "0x01", ethers.id("x")])))
+        .to.be.revertedWithCustomError(wallet, "SignatureWalkUnbalanced")
+        .withArgs(2n);
       await expect(wallet.checkMessageSignature(message, ethers.concat([signature, "0x00"])))
-        .to.be.revertedWithCustomError(wallet, "SignatureTrailingBytes")
-        .withArgs(length, length + 1);
+        .to.be.revertedWithCustomError(wallet, "SignatureWalkUnderflow")
+        .withArgs(ethers.dataLength(signature));
     });
 
     it("reverts with UnsupportedSignatureFlags, ChainIdZeroNotAllowed and EmptySignature on a bad header", async () => {
-      const { wallet, signature, decoded } = await valid();
+      const { wallet, signature } = await valid();
       const withFlags = (flags: number) => ethers.concat([ethers.toBeHex(flags, 1), ethers.dataSlice(signature, 1)]);
       await expect(wallet.checkMessageSignature(message, withFlags(0x80)))
         .to.be.revertedWithCustomError(wallet, "UnsupportedSignatureFlags")
@@ -132,47 +131,45 @@ describe("ArborWallet", () => {
       await expect(wallet.checkMessageSignature(message, withFlags(0x02)))
         .to.be.revertedWithCustomError(wallet, "UnsupportedSignatureFlags")
         .withArgs(0x02);
-      await expect(wallet.checkMessageSignature(message, withFlags(0x01))).to.be.revertedWithCustomError(
-        wallet,
-        "ChainIdZeroNotAllowed",
-      );
-      // The library refuses to encode zero parts; write the header by hand: flags, threshold, checkpoint, partCount 0.
-      const empty = ethers.concat(["0x00", ethers.toBeHex(decoded.threshold, 32), ethers.toBeHex(decoded.checkpoint, 32), "0x00", "0x01", ethers.ZeroHash]);
-      await expect(wallet.checkMessageSignature(message, empty)).to.be.revertedWithCustomError(wallet, "EmptySignature");
+      await expect(wallet.checkMessageSignature(message, withFlags(0x01))).to.be.revertedWithCustomError(wallet, "ChainIdZeroNotAllowed");
+      // A header alone, and a walk of one pruned hash: no signing part.
+      const header = ethers.dataSlice(signature, 0, 11);
+      await expect(wallet.checkMessageSignature(message, header)).to.be.revertedWithCustomError(wallet, "EmptySignature");
+      await expect(wallet.checkMessageSignature(message, ethers.concat([header, "0x01", ethers.ZeroHash]))).to.be.revertedWithCustomError(wallet, "EmptySignature");
     });
 
-    it("reverts with UnknownSignaturePart and InvalidProofFlag on unknown bytes", async () => {
+    it("reverts with UnknownSignatureStep(offset, op) on an unknown opcode", async () => {
       const { wallet, signature } = await valid();
       const bytes = ethers.getBytes(signature);
-      const unknownKind = Uint8Array.from(bytes);
-      unknownKind[66] = 0x09;
-      await expect(wallet.checkMessageSignature(message, unknownKind))
-        .to.be.revertedWithCustomError(wallet, "UnknownSignaturePart")
-        .withArgs(0n, 9n);
-      const badFlag = Uint8Array.from(bytes);
-      badFlag[badFlag.length - 1] = 2;
-      await expect(wallet.checkMessageSignature(message, badFlag)).to.be.revertedWithCustomError(wallet, "InvalidProofFlag");
+      bytes[11] = 0x09;
+      await expect(wallet.checkMessageSignature(message, bytes)).to.be.revertedWithCustomError(wallet, "UnknownSignatureStep").withArgs(11n, 9n);
     });
 
-    it("reverts with InvalidECDSASignature when s is high", async () => {
+    it("reverts with InvalidECDSASignature(offset) when s is high", async () => {
       const { wallet, decoded } = await valid();
       const n = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
-      const part = decoded.parts[0] as { kind: "ecdsa"; weight: bigint; r: Hex; s: Hex; v: number };
-      const highS = { ...part, s: ethers.toBeHex(n - BigInt(part.s), 32) as Hex, v: part.v === 27 ? 28 : 27 };
-      const signature = encodeSignature({ ...decoded, parts: [highS, ...decoded.parts.slice(1)] });
-      await expect(wallet.checkMessageSignature(message, signature))
+      const index = decoded.walk.findIndex((step) => step.op === "part");
+      const step = decoded.walk[index] as { op: "part"; part: { kind: "ecdsa"; weight: bigint; r: Hex; s: Hex; v: number } };
+      const highS = { ...step.part, s: ethers.toBeHex(n - BigInt(step.part.s), 32) as Hex, v: step.part.v === 27 ? 28 : 27 };
+      const walk = decoded.walk.map((x, i) => (i === index ? { op: "part" as const, part: highS } : x));
+      const offset = ethers.dataLength(encodeSignature({ ...decoded, walk: walk.slice(0, index) }));
+      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...decoded, walk })))
         .to.be.revertedWithCustomError(wallet, "InvalidECDSASignature")
-        .withArgs(0n);
+        .withArgs(offset);
     });
 
-    it("reverts with DuplicateLeaf when the same signer's part is repeated", async () => {
+    it("reverts with SignatureWalkUnsorted only once the swapped walk proves the configuration", async () => {
       const { wallet, decoded } = await valid();
-      const signature = encodeSignature({
-        ...decoded,
-        parts: [decoded.parts[0], decoded.parts[0], decoded.parts[1]],
-        proofFlags: [...decoded.proofFlags, true],
+      // 2 of 3 over a 4-leaf tree: the walk's root node joins two subtrees; swap them.
+      const starts: number[] = [];
+      decoded.walk.slice(0, -1).forEach((step, i) => {
+        if (step.op === "node") starts.splice(-2, 2, starts[starts.length - 2]);
+        else starts.push(i);
       });
-      await expect(wallet.checkMessageSignature(message, signature)).to.be.revertedWithCustomError(wallet, "DuplicateLeaf");
+      const walk = [...decoded.walk.slice(starts[1], -1), ...decoded.walk.slice(0, starts[1]), { op: "node" as const }];
+      const swapped = encodeSignature({ ...decoded, walk });
+      await expect(wallet.checkMessageSignature(message, swapped)).to.be.revertedWithCustomError(wallet, "SignatureWalkUnsorted");
+      await expect(wallet.checkMessageSignature(ethers.id("another message"), swapped)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
     });
 
     it("reverts with DuplicateSigner when one key holds two leaves and signs for both", async () => {
@@ -192,61 +189,21 @@ describe("ArborWallet", () => {
         { leaf: leaves[0], key: a },
         { leaf: leaves[1], key: a },
       ]);
-      await expect(wallet.checkMessageSignature(message, signature))
-        .to.be.revertedWithCustomError(wallet, "DuplicateSigner")
-        .withArgs(1n, a.address);
+      await expect(wallet.checkMessageSignature(message, signature)).to.be.revertedWithCustomError(wallet, "DuplicateSigner");
       expect(await wallet.isValidSignature(message, signature)).to.equal(FAILURE);
     });
 
-    it("reverts with WeightOverflow when the signed weights pass 2^256 - 1", async () => {
-      const { d } = await loadFixture(fixture);
-      const max = ethers.MaxUint256;
-      const leaves: Leaf[] = [
-        { kind: "ecdsa-signer", signer: a.address as Hex, weight: max },
-        { kind: "ecdsa-signer", signer: b.address as Hex, weight: 1n },
-      ];
-      const raw = rawConfiguration(leaves, max);
-      await (await d.factory.deploy(d.implementationAddress, raw.imageHash)).wait();
-      const address = await d.factory.predict(d.implementationAddress, raw.imageHash);
-      const wallet = await ethers.getContractAt("ArborWallet", address);
-      const digest = hashMessage(message, { wallet: address, chainId: CHAIN_ID });
-      const signature = rawSign(raw, digest, [
-        { leaf: leaves[0], key: a },
-        { leaf: leaves[1], key: b },
-      ]);
-      await expect(wallet.checkMessageSignature(message, signature)).to.be.revertedWithCustomError(wallet, "WeightOverflow");
-      // Either signer alone is fine: a's weight meets the threshold on its own.
-      const alone = rawSign(raw, digest, [{ leaf: leaves[0], key: a }]);
-      await wallet.checkMessageSignature(message, alone);
-    });
-
-    it("reverts with MerkleProofInvalidMultiproof when the flags do not describe a multiproof", async () => {
+    it("reverts with ImageHashMismatch when a pruned hash is altered", async () => {
       const { wallet, decoded } = await valid();
-      const flipped = decoded.proofFlags.map(() => true); // one merge too many
-      const signature = encodeSignature({ ...decoded, proofFlags: flipped });
-      await expect(wallet.checkMessageSignature(message, signature)).to.be.revertedWithCustomError(
-        wallet,
-        "MerkleProofInvalidMultiproof",
-      );
-    });
-
-    it("reverts with ImageHashMismatch when a proof hash is altered", async () => {
-      const { wallet, decoded } = await valid();
-      const proof = decoded.proof.map((p, i) => (i === 0 ? (ethers.toBeHex(BigInt(p) ^ 1n, 32) as Hex) : p));
-      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...decoded, proof }))).to.be.revertedWithCustomError(
-        wallet,
-        "ImageHashMismatch",
-      );
+      const walk = decoded.walk.map((step) => (step.op === "hash" ? { op: "hash" as const, hash: ethers.toBeHex(BigInt(step.hash) ^ 1n, 32) as Hex } : step));
+      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...decoded, walk }))).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
     });
 
     it("reverts with ImageHashMismatch when a weight is raised to reach the threshold", async () => {
       const { wallet, address } = await loadFixture(fixture);
       const low = decodeSignature(await signMessage(configuration, address, [a], message, { allowBelowThreshold: true }));
-      const parts = low.parts.map((p) => ({ ...p, weight: 2n }));
-      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...low, parts }))).to.be.revertedWithCustomError(
-        wallet,
-        "ImageHashMismatch",
-      );
+      const walk = low.walk.map((step) => (step.op === "part" ? { op: "part" as const, part: { ...step.part, weight: 2n } } : step));
+      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...low, walk }))).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
     });
   });
 
@@ -267,10 +224,11 @@ describe("ArborWallet", () => {
         erc1271Signer(ownedAddress, async (x) => owner.signingKey.sign(x).serialized),
       ]);
       const wrong = a.signingKey.sign(digest).serialized as Hex;
-      const parts = decoded.parts.map((p) => ({ ...p, signature: wrong }));
-      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...decoded, parts })))
+      const walk = decoded.walk.map((step) => (step.op === "part" ? { op: "part" as const, part: { ...step.part, signature: wrong } } : step));
+      // One leaf: the walk is that part alone, at byte 11.
+      await expect(wallet.checkMessageSignature(message, encodeSignature({ ...decoded, walk })))
         .to.be.revertedWithCustomError(wallet, "InvalidERC1271Signature")
-        .withArgs(0n, ownedAddress);
+        .withArgs(11n, ownedAddress);
       expect(ecdsaSigner).to.exist;
     });
   });

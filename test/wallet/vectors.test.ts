@@ -85,6 +85,8 @@ describe("frozen vectors", () => {
             BigInt(input.space),
             BigInt(input.nonce),
           );
+          const [space, nonce, packedHash] = await hashes.hashPackedCalls((p as { packed: string }).packed);
+          expect([space, nonce, packedHash]).to.deep.equal([BigInt(input.space), BigInt(input.nonce), structHash]);
         } else if (p.kind === "configUpdate") {
           const input = p.input as { root: string; threshold: string; checkpoint: string };
           structHash = await hashes.hashConfigUpdate(input.root, BigInt(input.threshold), BigInt(input.checkpoint));

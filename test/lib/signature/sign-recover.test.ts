@@ -3,7 +3,7 @@ import hre from "hardhat";
 import type { BaseContract } from "ethers";
 import { Configuration } from "../../../lib/configuration/configuration";
 import { leafHash } from "../../../lib/configuration/leaves";
-import { MAX_UINT256, type Hex } from "../../../lib/hex";
+import type { Hex } from "../../../lib/hex";
 import { hashCalls } from "../../../lib/payload/hash-calls";
 import { hashConfigUpdate } from "../../../lib/payload/hash-config-update";
 import { typedDataCalls } from "../../../lib/payload/typed-data";
@@ -33,6 +33,32 @@ function ecdsaParts(signers: [key: number, weight: bigint][]): SignaturePart[] {
     })
     .sort((a, b) => (a.leaf < b.leaf ? -1 : 1))
     .map((x) => x.part);
+}
+
+/** Where the second child of the root node (the walk's last step) starts. */
+function secondChildStart(walk: WalletSignature["walk"]): number {
+  const starts: number[] = [];
+  walk.slice(0, -1).forEach((step, i) => {
+    if (step.op === "node") starts.splice(-2, 2, starts[starts.length - 2]);
+    else starts.push(i);
+  });
+  return starts[1];
+}
+
+/** The signing parts of a walk, in walk order. */
+function partsOf(signature: WalletSignature): SignaturePart[] {
+  return signature.walk.flatMap((step) => (step.op === "part" ? [step.part] : []));
+}
+
+/** The walk with the `k`-th part patched. */
+function patchPart(signature: WalletSignature, k: number, patch: (part: SignaturePart) => SignaturePart): WalletSignature {
+  let seen = -1;
+  return { ...signature, walk: signature.walk.map((step) => (step.op === "part" && ++seen === k ? { op: "part", part: patch(step.part) } : step)) };
+}
+
+/** Byte offset of step `index` of an encoded walk. */
+function stepOffset(signature: WalletSignature, index: number): bigint {
+  return BigInt((encodeSignature({ ...signature, walk: signature.walk.slice(0, index) }).length - 2) / 2);
 }
 
 describe("signature", () => {
@@ -68,7 +94,7 @@ describe("signature", () => {
     it("produces a signature that recovers the configuration when two ECDSA signers reach the threshold", async () => {
       const signed = await signPayload(config, digest, [ecdsaSigner(testKey(2)), ecdsaSigner(testWallet(1))]);
       expect(signed.weight).to.equal(3n);
-      expect(signed.leaves.map(leafHash)).to.deep.equal(signed.leaves.map(leafHash).slice().sort());
+      expect(signed.decoded.walk.filter((step) => step.op === "part")).to.have.length(2);
       const recovered = await recoverSignature(digest, signed.signature);
       expect(recovered.imageHash).to.equal(config.imageHash);
       expect(recovered.root).to.equal(config.root);
@@ -81,7 +107,7 @@ describe("signature", () => {
 
     it("mixes compact ECDSA, ERC-1271 and plain ECDSA parts", async () => {
       const signed = await signPayload(config, digest, [ecdsaSigner(testKey(3), { compact: true }), vaultSigner(), ecdsaSigner(testKey(1))]);
-      expect(signed.decoded.parts.map((p) => p.kind).sort()).to.deep.equal(["ecdsa", "ecdsa-compact", "erc1271"]);
+      expect(partsOf(signed.decoded).map((p) => p.kind).sort()).to.deep.equal(["ecdsa", "ecdsa-compact", "erc1271"]);
       const recovered = await checkSignature(digest, signed.signature, config.imageHash, opts);
       expect(recovered.weight).to.equal(4n);
     });
@@ -142,88 +168,94 @@ describe("signature", () => {
       return (await signPayload(config, digest, [ecdsaSigner(testKey(1)), ecdsaSigner(testKey(2)), vaultSigner()])).decoded;
     }
 
-    it("throws InvalidECDSASignature(index) when v, r or s is unusable", async () => {
+    it("throws InvalidECDSASignature(offset) when v, r or s is unusable", async () => {
       const sig = await valid();
-      const i = sig.parts.findIndex((p) => p.kind === "ecdsa");
+      const k = partsOf(sig).findIndex((p) => p.kind === "ecdsa");
+      const index = sig.walk.findIndex((step) => step.op === "part" && step.part.kind === "ecdsa");
       for (const patch of [{ v: 29 }, { v: 0 }, { r: `0x${"00".repeat(32)}` }, { s: `0x${"ff".repeat(32)}` }]) {
-        const parts = sig.parts.map((p, k) => (k === i ? ({ ...p, ...patch } as SignaturePart) : p));
-        const err = await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, parts }), opts), "SignatureError", "InvalidECDSASignature");
-        expect(err.args).to.deep.equal([BigInt(i)]);
+        const bad = patchPart(sig, k, (p) => ({ ...p, ...patch }) as SignaturePart);
+        const err = await expectRejection(recoverSignature(digest, encodeSignature(bad), opts), "SignatureError", "InvalidECDSASignature");
+        expect(err.args).to.deep.equal([stepOffset(sig, index)]);
       }
     });
 
-    it("throws InvalidERC1271Signature(index, signer) when the contract refuses, reverts or has no code", async () => {
+    it("throws InvalidERC1271Signature(offset, signer) when the contract refuses, reverts or has no code", async () => {
       const sig = await valid();
-      const i = sig.parts.findIndex((p) => p.kind === "erc1271");
-      const variants: Partial<SignaturePart>[] = [{ signature: "0x1234" } as never, { signer: reverting } as never, { signer: testAddress(30) } as never];
-      for (const patch of variants) {
-        const parts = sig.parts.map((p, k) => (k === i ? ({ ...p, ...patch } as SignaturePart) : p));
-        const err = await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, parts }), opts), "SignatureError", "InvalidERC1271Signature");
-        expect(err.args![0]).to.equal(BigInt(i));
-        expect(err.args![1]).to.equal((parts[i] as { signer: string }).signer);
+      const k = partsOf(sig).findIndex((p) => p.kind === "erc1271");
+      const index = sig.walk.findIndex((step) => step.op === "part" && step.part.kind === "erc1271");
+      for (const patch of [{ signature: "0x1234" }, { signer: reverting }, { signer: testAddress(30) }]) {
+        const bad = patchPart(sig, k, (p) => ({ ...p, ...patch }) as SignaturePart);
+        const err = await expectRejection(recoverSignature(digest, encodeSignature(bad), opts), "SignatureError", "InvalidERC1271Signature");
+        expect(err.args![0]).to.equal(stepOffset(sig, index));
+        expect(err.args![1]).to.equal((partsOf(bad)[k] as { signer: string }).signer);
       }
       await expectRejection(recoverSignature(digest, encodeSignature(sig)), "InvalidArgumentError", "ERC1271_CHECKER_REQUIRED");
     });
 
-    it("accepts parts in any order and proves the same configuration when parts are reordered", async () => {
-      const sig = await valid();
-      const parts = [sig.parts[1], sig.parts[0], sig.parts[2]];
-      const canonical = await recoverSignature(digest, encodeSignature(sig), opts);
-      const reordered = await recoverSignature(digest, encodeSignature({ ...sig, parts }), opts);
-      expect(reordered.imageHash).to.equal(canonical.imageHash);
-      expect(reordered.weight).to.equal(canonical.weight);
+    it("proves the same configuration but reports SignatureWalkUnsorted when a node's children are swapped", async () => {
+      const sig = (await signPayload(config, digest, [ecdsaSigner(testKey(1)), ecdsaSigner(testKey(2)), ecdsaSigner(testKey(3))])).decoded;
+      // The last step is the root node; its two children are the two subtrees before it. Swap the
+      // first step (a leaf or hash) with its sibling when the root's first child is one step.
+      const walk = sig.walk;
+      const firstChildEnd = secondChildStart(walk);
+      const swapped: WalletSignature = { ...sig, walk: [...walk.slice(firstChildEnd, walk.length - 1), ...walk.slice(0, firstChildEnd), walk[walk.length - 1]] };
+      const recovered = await recoverSignature(digest, encodeSignature(swapped));
+      expect(recovered.imageHash).to.equal(config.imageHash);
+      expect(recovered.unsorted?.offset).to.equal(stepOffset(swapped, walk.length - 1));
+      await expectRejection(checkSignature(digest, encodeSignature(swapped), config.imageHash), "SignatureError", "SignatureWalkUnsorted");
+      // With another digest the leaves are strangers: the image hash is what fails.
+      await expectRejection(checkSignature(word("other"), encodeSignature(swapped), config.imageHash), "SignatureError", "ImageHashMismatch");
     });
 
-    it("throws DuplicateLeaf(index, leaf) when two parts prove the same leaf", async () => {
-      const sig = await valid();
-      const recovered = await recoverSignature(digest, encodeSignature(sig), opts);
-      const parts = [sig.parts[0], sig.parts[1], sig.parts[0]];
-      const err = await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, parts }), opts), "SignatureError", "DuplicateLeaf");
-      expect(err.args).to.deep.equal([2n, recovered.signers[0].leafHash]);
+    it("throws SignatureWalkPrunable(offset) when a node joins two pruned hashes", async () => {
+      const sig = (await signPayload(config, digest, [ecdsaSigner(testKey(1)), ecdsaSigner(testKey(2))], { allowBelowThreshold: true })).decoded;
+      const [a, b] = [word("a"), word("b")].sort();
+      const bad: WalletSignature = { ...sig, walk: [...sig.walk, { op: "hash", hash: a }, { op: "hash", hash: b }, { op: "node" }, { op: "node" }] };
+      const err = await expectRejection(recoverSignature(digest, encodeSignature(bad)), "SignatureError", "SignatureWalkPrunable");
+      expect(err.args).to.deep.equal([stepOffset(bad, sig.walk.length + 2)]);
     });
 
-    it("throws DuplicateSigner(index, signer) when one key signs twice with different weights", async () => {
-      const sig: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, parts: ecdsaParts([[1, 1n], [1, 7n]]), proof: [], proofFlags: [true] };
+    it("throws SignatureWalkUnderflow(offset) when a node finds fewer than two hashes", async () => {
+      const bad: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, walk: [{ op: "part", part: { kind: "preapproved-digest" } }, { op: "node" }] };
+      const err = await expectRejection(recoverSignature(digest, encodeSignature(bad)), "SignatureError", "SignatureWalkUnderflow");
+      expect(err.args).to.deep.equal([12n]);
+      await expectRejection(recoverSignature(digest, encodeSignature({ ...bad, walk: [{ op: "node" }] })), "SignatureError", "SignatureWalkUnderflow");
+    });
+
+    it("throws SignatureWalkUnbalanced(depth) when more than one hash is left", async () => {
+      const bad: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, walk: [{ op: "part", part: { kind: "preapproved-digest" } }, { op: "hash", hash: word("x") }] };
+      const err = await expectRejection(recoverSignature(digest, encodeSignature(bad)), "SignatureError", "SignatureWalkUnbalanced");
+      expect(err.args).to.deep.equal([2n]);
+    });
+
+    it("throws EmptySignature when the walk has no signing part", async () => {
+      await expectRejection(recoverSignature(digest, encodeSignature({ chainIdZero: false, threshold: 1n, checkpoint: 0n, walk: [{ op: "hash", hash: word("x") }] })), "SignatureError", "EmptySignature");
+      await expectRejection(recoverSignature(digest, encodeSignature({ chainIdZero: false, threshold: 1n, checkpoint: 0n, walk: [] })), "SignatureError", "EmptySignature");
+    });
+
+    it("throws SignatureWalkTooDeep(offset) when the 65th hash is pushed", async () => {
+      const walk = [{ op: "part", part: { kind: "preapproved-digest" } } as const, ...Array.from({ length: 64 }, (_, i) => ({ op: "hash", hash: word(`h${i}`) }) as const)];
+      const bad: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, walk };
+      const err = await expectRejection(recoverSignature(digest, encodeSignature(bad)), "SignatureError", "SignatureWalkTooDeep");
+      expect(err.args).to.deep.equal([stepOffset(bad, 64)]);
+    });
+
+    it("throws DuplicateSigner(offset, signer) when one key signs twice with different weights", async () => {
+      const parts = ecdsaParts([[1, 1n], [1, 7n]]);
+      const sig: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, walk: [{ op: "part", part: parts[0] }, { op: "part", part: parts[1] }, { op: "node" }] };
       const err = await expectRejection(recoverSignature(digest, encodeSignature(sig)), "SignatureError", "DuplicateSigner");
-      expect(err.args).to.deep.equal([1n, testAddress(1)]);
+      expect(err.args).to.deep.equal([stepOffset(sig, 1), testAddress(1)]);
     });
 
-    it("throws WeightOverflow(index, total, weight) when the weights pass 2^256 - 1", async () => {
-      const parts = ecdsaParts([[1, MAX_UINT256], [2, 1n]]);
-      const sig: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, parts, proof: [], proofFlags: [true] };
-      const err = await expectRejection(recoverSignature(digest, encodeSignature(sig)), "SignatureError", "WeightOverflow");
-      const [first, second] = parts.map((p) => (p as { weight: bigint }).weight);
-      expect(err.args).to.deep.equal([1n, first, second]);
-    });
-
-    it("throws MerkleProofInvalidMultiproof whenever a proof flag is flipped", async () => {
+    it("reports the first failing check in walk order", async () => {
       const sig = await valid();
-      expect(sig.proofFlags.length).to.be.greaterThan(1);
-      for (let j = 0; j < sig.proofFlags.length; j++) {
-        const proofFlags = sig.proofFlags.map((f, k) => (k === j ? !f : f));
-        await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, proofFlags }), opts), "SignatureError", "MerkleProofInvalidMultiproof");
-      }
-    });
-
-    it("throws MerkleProofInvalidMultiproof when the flags would make OpenZeppelin read unset or missing values", async () => {
-      const parts = ecdsaParts([[1, 1n], [2, 2n]]);
-      // 2 leaves + 1 proof hash = 2 flags; [true, true] merges twice and would read a hash not yet computed.
-      const sig: WalletSignature = { chainIdZero: false, threshold: 1n, checkpoint: 0n, parts, proof: [word("p")], proofFlags: [true, true] };
-      await expectRejection(recoverSignature(digest, encodeSignature(sig)), "SignatureError", "MerkleProofInvalidMultiproof");
-      // [false, false] leaves one leaf unmerged and would read past the end of the proof.
-      await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, proofFlags: [false, false] })), "SignatureError", "MerkleProofInvalidMultiproof");
-    });
-
-    it("reports the first failing check in spec order", async () => {
-      const sig = await valid();
-      // A bad ECDSA part and bad flags: the part (step 2) comes before the multiproof (step 3).
-      const i = sig.parts.findIndex((p) => p.kind === "ecdsa");
-      const parts = sig.parts.map((p, k) => (k === i ? ({ ...p, v: 30 } as SignaturePart) : p));
-      const proofFlags = sig.proofFlags.map((f) => !f);
-      await expectRejection(recoverSignature(digest, encodeSignature({ ...sig, parts, proofFlags }), opts), "SignatureError", "InvalidECDSASignature");
-      // Under the threshold and a broken multiproof: the multiproof (step 3) comes first.
-      const one = (await signPayload(config, digest, [ecdsaSigner(testKey(1)), vaultSigner()], { allowBelowThreshold: true })).decoded;
-      await expectRejection(recoverSignature(digest, encodeSignature({ ...one, threshold: 100n, proofFlags: one.proofFlags.map((f) => !f) }), opts), "SignatureError", "MerkleProofInvalidMultiproof");
+      // A bad ECDSA part before an underflowing node: the part comes first.
+      const k = partsOf(sig).findIndex((p) => p.kind === "ecdsa");
+      const bad = patchPart(sig, k, (p) => ({ ...p, v: 30 }) as SignaturePart);
+      await expectRejection(recoverSignature(digest, encodeSignature({ ...bad, walk: [...bad.walk, { op: "node" }] }), opts), "SignatureError", "InvalidECDSASignature");
+      // Under the threshold and unbalanced: the walk's end (unbalanced) comes before the threshold.
+      const one = (await signPayload(config, digest, [ecdsaSigner(testKey(1))], { allowBelowThreshold: true })).decoded;
+      await expectRejection(recoverSignature(digest, encodeSignature({ ...one, walk: [...one.walk, { op: "hash", hash: word("x") }] })), "SignatureError", "SignatureWalkUnbalanced");
     });
   });
 

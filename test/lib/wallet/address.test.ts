@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { concat, getCreate2Address, keccak256 } from "ethers";
 import { Configuration } from "../../../lib/configuration/configuration";
-import { cloneInitCode, walletAddress } from "../../../lib/wallet/address";
+import { proxyInitCode, proxyRuntimeCode, WALLET_IMPLEMENTATION_SLOT, walletAddress } from "../../../lib/wallet/address";
 import { expectError, oneOfEachKind, testAddress, word } from "../fixtures";
 
 // Runtime code of the widely deployed deterministic-deployment proxy (Arachnid/deterministic-deployment-proxy):
@@ -12,17 +12,18 @@ const CREATE2_PROXY_RUNTIME =
 const FACTORY = "0x00000000000000000000000000000000000A4B07";
 
 describe("address", () => {
-  describe("cloneInitCode", () => {
-    it("wraps the implementation in the EIP-1167 creation code", () => {
+  describe("proxyInitCode", () => {
+    it("wraps the implementation in the WalletProxy creation code the spec lists opcode by opcode", () => {
       const impl = testAddress(1);
-      expect(cloneInitCode(impl)).to.equal(
-        `0x3d602d80600a3d3981f3363d3d373d3d3d363d73${impl.slice(2).toLowerCase()}5af43d82803e903d91602b57fd5bf3`,
-      );
-      expect((cloneInitCode(impl).length - 2) / 2).to.equal(55);
+      const runtime = `0x365f5f375f5f365f7f${WALLET_IMPLEMENTATION_SLOT.slice(2)}5460601c801573${impl.slice(2).toLowerCase()}02175af43d5f5f3e5f3d91605357fd5bf3`;
+      expect(proxyRuntimeCode(impl)).to.equal(runtime);
+      expect(proxyInitCode(impl)).to.equal(`0x60558060095f395ff3${runtime.slice(2)}`);
+      expect((proxyRuntimeCode(impl).length - 2) / 2).to.equal(85);
+      expect((proxyInitCode(impl).length - 2) / 2).to.equal(94);
     });
 
     it("throws InvalidArgumentError when the implementation is not an address", () => {
-      expectError(() => cloneInitCode("0x1234"), "InvalidArgumentError", "INVALID_ADDRESS", "implementation");
+      expectError(() => proxyInitCode("0x1234"), "InvalidArgumentError", "INVALID_ADDRESS", "implementation");
     });
   });
 
@@ -30,10 +31,10 @@ describe("address", () => {
     it("computes keccak256(0xff ‖ factory ‖ imageHash ‖ keccak256(initCode))[12:]", () => {
       const imageHash = word("image");
       const impl = testAddress(2);
-      const manual = "0x" + keccak256(concat(["0xff", FACTORY, imageHash, keccak256(cloneInitCode(impl))])).slice(26);
+      const manual = "0x" + keccak256(concat(["0xff", FACTORY, imageHash, keccak256(proxyInitCode(impl))])).slice(26);
       const address = walletAddress({ factory: FACTORY, implementation: impl, imageHash });
       expect(address.toLowerCase()).to.equal(manual);
-      expect(address).to.equal(getCreate2Address(FACTORY, imageHash, keccak256(cloneInitCode(impl))));
+      expect(address).to.equal(getCreate2Address(FACTORY, imageHash, keccak256(proxyInitCode(impl))));
     });
 
     it("matches the address a real CREATE2 deployment gets on the Hardhat network", async () => {
@@ -43,12 +44,12 @@ describe("address", () => {
       const implementation = testAddress(3);
       const config = Configuration.of({ threshold: 2n, checkpoint: 0n, leaves: oneOfEachKind() });
       const expected = walletAddress({ factory: FACTORY, implementation, imageHash: config.imageHash });
-      const data = concat([config.imageHash, cloneInitCode(implementation)]);
+      const data = concat([config.imageHash, proxyInitCode(implementation)]);
       const returned = (await provider.request({ method: "eth_call", params: [{ from, to: FACTORY, data }, "latest"] })) as string;
       expect(returned.toLowerCase()).to.equal(expected.toLowerCase());
       await provider.request({ method: "eth_sendTransaction", params: [{ from, to: FACTORY, data }] });
       const code = (await provider.request({ method: "eth_getCode", params: [expected, "latest"] })) as string;
-      expect(code).to.equal(`0x363d3d373d3d3d363d73${implementation.slice(2).toLowerCase()}5af43d82803e903d91602b57fd5bf3`);
+      expect(code).to.equal(proxyRuntimeCode(implementation));
     });
 
     it("throws InvalidArgumentError naming factory or imageHash when they are malformed", () => {
