@@ -1,6 +1,13 @@
 import path from "node:path";
-import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import fs from "node:fs";
+import { subtask, task } from "hardhat/config";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+  TASK_NODE,
+  TASK_RUN,
+  TASK_TEST,
+} from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "./deploy/tasks";
@@ -25,6 +32,35 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+/**
+ * Test and review contracts live in test/contracts and are compiled only by the tasks that use
+ * them (test, run: the bench and demo, node: the deploy tests' chains). A plain `hardhat compile`,
+ * and so the package build (scripts/build.mjs, ARBOR_PACKAGE_BUILD=1, into build/), compiles
+ * the production contracts in contracts/ alone: the package ships no test helper and a project
+ * that imports Arbor's contracts sees none of their warnings.
+ */
+const TEST_CONTRACTS = path.join(__dirname, "test", "contracts");
+const PACKAGE_BUILD = process.env.ARBOR_PACKAGE_BUILD === "1";
+let compileTestContracts = false;
+for (const name of [TASK_TEST, TASK_RUN, TASK_NODE]) {
+  task(name, async (args, _hre, runSuper) => {
+    compileTestContracts = !PACKAGE_BUILD;
+    return runSuper(args);
+  });
+}
+
+function solidityFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".sol"))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (args, _hre, runSuper) => {
+  const production: string[] = await runSuper(args);
+  return compileTestContracts ? [...production, ...solidityFiles(TEST_CONTRACTS)] : production;
+});
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -40,6 +76,9 @@ const config: HardhatUserConfig = {
     // HARDHAT_CHAIN_ID lets tests start `hardhat node` processes that look like distinct chains.
     hardhat: { hardfork: "cancun", chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337) },
   },
+  // The package build compiles into build/ so that it never prunes the test contracts' artifacts
+  // of a test run that is using artifacts/ at the same time (the consumer test packs mid-run).
+  paths: PACKAGE_BUILD ? { artifacts: "build/artifacts", cache: "build/cache" } : {},
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },
 };
