@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ConfigurationHashes} from "../configuration/ConfigurationHashes.sol";
-import {PayloadHashes} from "../payload/PayloadHashes.sol";
+import {ConfigurationHashes} from "../../contracts/configuration/ConfigurationHashes.sol";
+import {PayloadHashes} from "../../contracts/payload/PayloadHashes.sol";
 
 /// @dev Test-only: exposes the Solidity encodings so the parity tests can compare them with `lib/`.
 contract ConfigurationHarness {

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {WalletSignature} from "../signature/WalletSignature.sol";
+import {WalletSignature} from "../../contracts/signature/WalletSignature.sol";
 
 /// @dev Test-only: the wallet's calldata multiproof next to OpenZeppelin's, on the same inputs.
 contract MultiProofHarness {

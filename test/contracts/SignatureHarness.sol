@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {WalletSignature} from "../signature/WalletSignature.sol";
+import {WalletSignature} from "../../contracts/signature/WalletSignature.sol";
 
 /// @dev Test-only: runs the wallet's signature verification with this contract as the wallet,
 /// returning what it proves instead of comparing it with a stored image hash.

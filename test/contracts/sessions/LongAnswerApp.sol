@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {PayloadHashes} from "../../payload/PayloadHashes.sol";
-import {SessionAttestation} from "../SessionAttestation.sol";
+import {PayloadHashes} from "../../../contracts/payload/PayloadHashes.sol";
+import {SessionAttestation} from "../../../contracts/sessions/SessionAttestation.sol";
 
 /**
  * @dev Test-only app whose `acceptAttestedRequest` answers one word followed by `extraBytes` zero

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SessionAttestation} from "../SessionAttestation.sol";
+import {SessionAttestation} from "../../../contracts/sessions/SessionAttestation.sol";
 
 /// @dev Test-only: exposes the on-chain attestation hashing so the frozen vectors can be checked against it.
 contract SessionAttestationHarness {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AcceptsAttestedSessions} from "../AcceptsAttestedSessions.sol";
+import {AcceptsAttestedSessions} from "../../../contracts/sessions/AcceptsAttestedSessions.sol";
 
 /// @dev Test-only app contract that accepts attested sessions for the audiences it is built with.
 contract SessionTestApp is AcceptsAttestedSessions {
