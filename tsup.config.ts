@@ -36,9 +36,11 @@ export default defineConfig([
     dts: { compilerOptions: { composite: false } },
     tsconfig: "tsconfig.build.json",
     splitting: true,
-    sourcemap: true,
-    clean: true,
+    sourcemap: false,
+    clean: false, // scripts/build.mjs empties dist/ before both builds run, in parallel
     shims: true,
+    // Explicit extensions whatever package.json's "type": .mjs for ESM, .cjs for CommonJS.
+    outExtension: ({ format }) => ({ js: format === "cjs" ? ".cjs" : ".mjs" }),
   },
   {
     // The `arbor` command: CommonJS only, loaded by bin/arbor.js; each command's code is required
@@ -50,7 +52,8 @@ export default defineConfig([
     platform: "node",
     tsconfig: "tsconfig.build.json",
     splitting: false,
-    sourcemap: true,
+    outExtension: () => ({ js: ".cjs" }),
+    sourcemap: false,
     clean: false,
   },
 ]);

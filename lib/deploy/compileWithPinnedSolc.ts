@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { COMPILER_PIN } from "./compilerPin";
 import { compiledFromSolcOutput, type ArtifactSource, type SolcContractOutput } from "./compiledContract";
-import { ArtifactNotFoundError, CompilationFailedError } from "./errors";
+import { ArtifactNotFoundError, CompilationFailedError, SolcNotInstalledError } from "./errors";
 
 // solc-js has no type declarations; this is the one entry point used.
 interface SolcJs {
@@ -31,8 +31,14 @@ export interface PinnedCompileOptions {
  * source.read("contracts/A.sol:A").bytecode;
  */
 export function compileWithPinnedSolc(sources: Record<string, string>, options: PinnedCompileOptions = {}): ArtifactSource {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solc = require("solc") as SolcJs;
+  let solc: SolcJs;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    solc = require("solc") as SolcJs;
+  } catch (cause) {
+    if ((cause as { code?: string }).code === "MODULE_NOT_FOUND") throw new SolcNotInstalledError(COMPILER_PIN.version, { cause });
+    throw cause;
+  }
   const root = options.root ?? process.cwd();
   const outputs = ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences", "evm.deployedBytecode.object",
     "evm.deployedBytecode.linkReferences", "evm.deployedBytecode.immutableReferences"];
