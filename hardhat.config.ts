@@ -1,12 +1,9 @@
 import path from "node:path";
 import fs from "node:fs";
-import { subtask, task } from "hardhat/config";
+import { subtask } from "hardhat/config";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
-  TASK_NODE,
-  TASK_RUN,
-  TASK_TEST,
 } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
@@ -33,21 +30,14 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 });
 
 /**
- * Test and review contracts live in test/contracts and are compiled only by the tasks that use
- * them (test, run: the bench and demo, node: the deploy tests' chains). A plain `hardhat compile`,
- * and so the package build (scripts/build.mjs, ARBOR_PACKAGE_BUILD=1, into build/), compiles
- * the production contracts in contracts/ alone: the package ships no test helper and a project
- * that imports Arbor's contracts sees none of their warnings.
+ * Test and review contracts live in test/contracts, outside the production sources (contracts/).
+ * Inside this repository they are compiled with them (tests, bench, demo and typechain-types use
+ * them). The package build (scripts/build.mjs sets ARBOR_PACKAGE_BUILD=1) compiles contracts/
+ * alone, into build/: the package ships no test helper, and a project that imports Arbor's
+ * contracts compiles none of them and sees none of their warnings.
  */
 const TEST_CONTRACTS = path.join(__dirname, "test", "contracts");
 const PACKAGE_BUILD = process.env.ARBOR_PACKAGE_BUILD === "1";
-let compileTestContracts = false;
-for (const name of [TASK_TEST, TASK_RUN, TASK_NODE]) {
-  task(name, async (args, _hre, runSuper) => {
-    compileTestContracts = !PACKAGE_BUILD;
-    return runSuper(args);
-  });
-}
 
 function solidityFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -58,7 +48,7 @@ function solidityFiles(dir: string): string[] {
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (args, _hre, runSuper) => {
   const production: string[] = await runSuper(args);
-  return compileTestContracts ? [...production, ...solidityFiles(TEST_CONTRACTS)] : production;
+  return PACKAGE_BUILD ? production : [...production, ...solidityFiles(TEST_CONTRACTS)];
 });
 
 const config: HardhatUserConfig = {
@@ -81,6 +71,8 @@ const config: HardhatUserConfig = {
   paths: PACKAGE_BUILD ? { artifacts: "build/artifacts", cache: "build/cache" } : {},
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },
+  // The package build must not regenerate typechain-types from production contracts only.
+  typechain: { dontOverrideCompile: PACKAGE_BUILD },
 };
 
 export default config;
