@@ -11,7 +11,7 @@ const MAGIC_WORD = `${ERC1271_MAGIC_VALUE}${"00".repeat(28)}`;
  * viem PublicClient (resolves to `{ data }`, `data` undefined for empty return data).
  */
 export interface CallProvider {
-  call(tx: { to: `0x${string}`; data: `0x${string}`; blockTag?: string | number }): Promise<string | { data?: string | undefined }>;
+  call(tx: { to: `0x${string}`; data: `0x${string}` }): Promise<string | { data?: string | undefined }>;
 }
 
 /**
@@ -28,7 +28,9 @@ export function erc1271Checker(provider: CallProvider, blockTag?: string | numbe
     const data = concat([ERC1271_MAGIC_VALUE, AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes"], [digest, signature])]);
     let answer: string | { data?: string | undefined };
     try {
-      answer = await provider.call({ to: signer, data: data as Hex, ...(blockTag === undefined ? {} : { blockTag }) });
+      // blockTag in the request is ethers' form; viem users pin a block with viemErc1271Checker.
+      const request = { to: signer, data: data as Hex, ...(blockTag === undefined ? {} : { blockTag }) };
+      answer = await provider.call(request);
     } catch {
       return false;
     }
