@@ -1,9 +1,9 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEPLOYER_KEY_VARIABLE, DeployError, InvalidOptionError, deployerKeyFromEnv, hardhatArtifacts } from "../lib/deploy";
-import { runDeploy, type CommandIO } from "./runDeploy";
-import { runPredict } from "./runPredict";
-import { runVerify } from "./runVerify";
+import { runDeploy, type CommandIO } from "./run-deploy";
+import { runPredict } from "./run-predict";
+import { runVerify } from "./run-verify";
 
 const USAGE = `usage:
   arbor deploy  --rpc <url>[,<url>...] [--out <dir>] [--artifacts <dir>] [--json]

@@ -9,7 +9,7 @@ import {
   type ChainTarget,
   type SingletonSpec,
 } from "../lib/deploy";
-import { formatTable } from "./formatTable";
+import { formatTable } from "./format-table";
 
 /** Where a command writes: results to `out` (stdout), progress and problems to `err` (stderr). */
 export interface CommandIO {

@@ -1,6 +1,6 @@
 import { ARBOR_SINGLETONS, DEPLOYMENT_PROXY, planSingletons, type ArtifactSource, type SingletonSpec } from "../lib/deploy";
-import { formatTable } from "./formatTable";
-import type { CommandIO } from "./runDeploy";
+import { formatTable } from "./format-table";
+import type { CommandIO } from "./run-deploy";
 
 /**
  * Prints every singleton's address, computed from the artifacts alone (no chain). These are the

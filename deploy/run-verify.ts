@@ -1,6 +1,6 @@
 import { ARBOR_SINGLETONS, DeployError, planSingletons, verifyChain, type ArtifactSource, type ChainTarget, type ChainVerification, type SingletonPlan, type SingletonSpec } from "../lib/deploy";
-import { formatTable } from "./formatTable";
-import type { CommandIO } from "./runDeploy";
+import { formatTable } from "./format-table";
+import type { CommandIO } from "./run-deploy";
 
 export interface RunVerifyOptions {
   targets: ChainTarget[];

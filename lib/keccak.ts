@@ -9,7 +9,7 @@
  *   to load, or if it disagrees with noble on the self-test below, noble is used.
  *   `await keccakReady()` waits for the load and says which one tree building uses.
  *
- * The tests check both on random inputs (test/library/keccak.test.ts).
+ * The tests check both on random inputs (test/lib/keccak.test.ts).
  */
 import { createKeccak, type IHasher } from "hash-wasm";
 import { keccak_256 } from "@noble/hashes/sha3.js";

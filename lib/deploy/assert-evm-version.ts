@@ -1,6 +1,6 @@
-import type { ChainConnection } from "./connectChain";
+import type { ChainConnection } from "./connect-chain";
 import { EvmVersionUnsupportedError } from "./errors";
-import { rpcErrorMessage } from "./rpcErrorMessage";
+import { rpcErrorMessage } from "./rpc-error-message";
 
 /**
  * Init code that uses one opcode from each EVM upgrade the singletons may rely on and returns 0x01:

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { COMPILER_PIN } from "./compilerPin";
-import { compiledFromSolcOutput, type ArtifactSource, type SolcContractOutput } from "./compiledContract";
+import { COMPILER_PIN } from "./compiler-pin";
+import { compiledFromSolcOutput, type ArtifactSource, type SolcContractOutput } from "./compiled-contract";
 import { ArtifactNotFoundError, CompilationFailedError, SolcNotInstalledError } from "./errors";
 
 // solc-js has no type declarations; this is the one entry point used.

@@ -1,5 +1,5 @@
 import type { InterfaceAbi } from "ethers";
-import type { CompilerUsed } from "./compilerPin";
+import type { CompilerUsed } from "./compiler-pin";
 
 /** A byte range of runtime code that the constructor fills in (a Solidity `immutable`). */
 export interface ImmutableRange {

@@ -4,7 +4,7 @@ import { CompilerSettingsMismatchError } from "./errors";
  * The compiler and settings every deployed singleton must be built with. A singleton's address is a
  * hash of its init code, and the init code is a function of exactly these, so they are pinned here
  * and checked against each artifact's build info before anything is predicted or deployed.
- * hardhat.config.ts carries the same values; test/deploy/compilerPin.test.ts keeps the two in step.
+ * hardhat.config.ts carries the same values; test/deploy/compiler-pin.test.ts keeps the two in step.
  *
  * - solc 0.8.28, the build shipped in the `solc` npm package (pinned exactly in package.json).
  * - evmVersion cancun: see deploy/README.md for why, and what to do on a chain without it.

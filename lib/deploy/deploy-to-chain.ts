@@ -1,15 +1,15 @@
 import { concat, formatEther, keccak256 } from "ethers";
-import { assertCancun } from "./assertEvmVersion";
-import { connectChain, type ChainConnection, type ChainTarget } from "./connectChain";
-import { DEPLOYMENT_PROXY, DEPLOYMENT_PROXY_CODE_HASH, DEPLOYMENT_PROXY_FUNDING } from "./deploymentProxy";
-import { assertPresignedTransactionMinable, bootstrapDeploymentProxy, inspectDeploymentProxy } from "./deploymentProxyOnChain";
+import { assertCancun } from "./assert-evm-version";
+import { connectChain, type ChainConnection, type ChainTarget } from "./connect-chain";
+import { DEPLOYMENT_PROXY, DEPLOYMENT_PROXY_CODE_HASH, DEPLOYMENT_PROXY_FUNDING } from "./deployment-proxy";
+import { assertPresignedTransactionMinable, bootstrapDeploymentProxy, inspectDeploymentProxy } from "./deployment-proxy-on-chain";
 import { CodeMismatchError, DeployerUnfundedError, DeploymentTransactionError } from "./errors";
 import { readManifest, recordEntries, writeManifest, type Manifest, type ManifestEntry } from "./manifest";
-import type { SingletonPlan } from "./planSingletons";
-import { resolveDeployer, type Deployer } from "./resolveDeployer";
-import { rpcErrorMessage } from "./rpcErrorMessage";
-import { runtimeCodeHash } from "./runtimeCodeHash";
-import { waitForReceipt } from "./waitForReceipt";
+import type { SingletonPlan } from "./plan-singletons";
+import { resolveDeployer, type Deployer } from "./resolve-deployer";
+import { rpcErrorMessage } from "./rpc-error-message";
+import { runtimeCodeHash } from "./runtime-code-hash";
+import { waitForReceipt } from "./wait-for-receipt";
 
 export interface DeployToChainOptions {
   /** A JSON-RPC URL, or an EIP-1193 provider with a label. */

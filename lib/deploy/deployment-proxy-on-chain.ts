@@ -1,10 +1,10 @@
 import { formatUnits, keccak256 } from "ethers";
-import type { ChainConnection } from "./connectChain";
-import { DEPLOYMENT_PROXY, DEPLOYMENT_PROXY_CODE_HASH, DEPLOYMENT_PROXY_FUNDING, DEPLOYMENT_PROXY_TX_HASH } from "./deploymentProxy";
+import type { ChainConnection } from "./connect-chain";
+import { DEPLOYMENT_PROXY, DEPLOYMENT_PROXY_CODE_HASH, DEPLOYMENT_PROXY_FUNDING, DEPLOYMENT_PROXY_TX_HASH } from "./deployment-proxy";
 import { CodeMismatchError, GasPriceModelError, ProxyBootstrapError, UnprotectedTransactionRejectedError } from "./errors";
-import type { Deployer } from "./resolveDeployer";
-import { rpcErrorMessage } from "./rpcErrorMessage";
-import { waitForReceipt } from "./waitForReceipt";
+import type { Deployer } from "./resolve-deployer";
+import { rpcErrorMessage } from "./rpc-error-message";
+import { waitForReceipt } from "./wait-for-receipt";
 
 /**
  * Whether the deterministic deployment proxy is on the chain. Throws CodeMismatchError when other code

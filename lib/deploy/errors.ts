@@ -202,7 +202,7 @@ export class CompilerSettingsMismatchError extends DeployError {
   ) {
     super(
       `artifact ${artifact} was compiled with ${setting} = ${actual}, but deployments are pinned to ${expected} ` +
-        `(lib/deploy/compilerPin.ts). Changing it moves every address; update the pin deliberately or recompile.`,
+        `(lib/deploy/compiler-pin.ts). Changing it moves every address; update the pin deliberately or recompile.`,
     );
   }
 }

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ArtifactNotFoundError, StaleArtifactError } from "./errors";
-import { compiledFromSolcOutput, type ArtifactSource, type CompiledContract, type SolcContractOutput } from "./compiledContract";
-import type { CompilerUsed } from "./compilerPin";
+import { compiledFromSolcOutput, type ArtifactSource, type CompiledContract, type SolcContractOutput } from "./compiled-contract";
+import type { CompilerUsed } from "./compiler-pin";
 
 interface BuildInfo {
   solcVersion: string;

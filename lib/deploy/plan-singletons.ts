@@ -1,7 +1,7 @@
 import { Interface, concat, getCreate2Address, isHexString, keccak256 } from "ethers";
-import type { ArtifactSource, ImmutableRange } from "./compiledContract";
-import { assertPinnedCompiler } from "./compilerPin";
-import { DEPLOYMENT_PROXY } from "./deploymentProxy";
+import type { ArtifactSource, ImmutableRange } from "./compiled-contract";
+import { assertPinnedCompiler } from "./compiler-pin";
+import { DEPLOYMENT_PROXY } from "./deployment-proxy";
 import { SingletonSpecError } from "./errors";
 import type { PredictedAddresses, SingletonSpec } from "./singletons";
 

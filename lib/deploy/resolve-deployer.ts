@@ -1,5 +1,5 @@
 import { Wallet, type Signer } from "ethers";
-import type { ChainConnection } from "./connectChain";
+import type { ChainConnection } from "./connect-chain";
 import { InvalidDeployerKeyError, NoDeployerError } from "./errors";
 
 /** The environment variable holding the deployer's private key. */

@@ -1,5 +1,5 @@
 import { getBytes, keccak256 } from "ethers";
-import type { ImmutableRange } from "./compiledContract";
+import type { ImmutableRange } from "./compiled-contract";
 
 /**
  * keccak256 of runtime code with its immutable ranges zeroed. The constructor writes immutables into

@@ -1,8 +1,8 @@
 import { keccak256 } from "ethers";
-import { connectChain, type ChainTarget } from "./connectChain";
+import { connectChain, type ChainTarget } from "./connect-chain";
 import { ManifestError } from "./errors";
 import { manifestPath, readManifest } from "./manifest";
-import type { SingletonPlan } from "./planSingletons";
+import type { SingletonPlan } from "./plan-singletons";
 
 /** The verdict on one recorded contract. */
 export interface VerifyFinding {

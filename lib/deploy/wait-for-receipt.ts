@@ -1,5 +1,5 @@
 import type { TransactionReceipt } from "ethers";
-import type { ChainConnection } from "./connectChain";
+import type { ChainConnection } from "./connect-chain";
 
 /**
  * Polls for a transaction's receipt. ethers' waitForTransaction waits for a *new* block event after

@@ -9,7 +9,7 @@ import { artifacts } from "hardhat";
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, type JsonRpcSigner } from "ethers";
 import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { startLocalNode, type LocalNode } from "../../deploy/localNode";
+import { startLocalNode, type LocalNode } from "../../deploy/local-node";
 import { ethersErc1271Checker, ethersSigner } from "../../lib/adapters/ethers";
 import { viemAccountSigner, viemErc1271Checker, viemWalletClientSigner } from "../../lib/adapters/viem";
 import { Configuration } from "../../lib/configuration/configuration";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, Interface, Wallet, keccak256, parseUnits } from "ethers";
-import type { LocalNode } from "../../deploy/localNode";
+import type { LocalNode } from "../../deploy/local-node";
 import {
   DEPLOYMENT_PROXY,
   DEPLOYMENT_PROXY_CODE_HASH,
@@ -18,8 +18,8 @@ import {
   type GasPriceModelError,
   type SingletonPlan,
 } from "../../lib/deploy";
-import { FIXTURE_SINGLETONS, fixtureArtifacts } from "./fixtures/fixtureSingletons";
-import { GETH_UNPROTECTED_TX_ERROR, startRpcGateway } from "./fixtures/rpcGateway";
+import { FIXTURE_SINGLETONS, fixtureArtifacts } from "./fixtures/fixture-singletons";
+import { GETH_UNPROTECTED_TX_ERROR, startRpcGateway } from "./fixtures/rpc-gateway";
 import { closedPort, expectRejection, freshChains, rpc, snapshotter, startNodes, startNotRpcServer } from "./helpers";
 
 // The first account of every `hardhat node`: the fallback deployer when no key is set.
@@ -61,7 +61,7 @@ describe("deploy", function () {
     codes: await Promise.all(plan.map((p) => rpc<string>(url, "eth_getCode", [p.address, "latest"]))),
   });
 
-  describe("deployToChain", () => {
+  describe("deploy-to-chain", () => {
     it("creates the proxy, then every singleton at its predicted address, when the chain has neither", async () => {
       const lines: string[] = [];
       const result = await deployToChain({ target: node.url, plan, manifestDir: outDir, log: (l) => lines.push(l) });
@@ -258,7 +258,7 @@ describe("deploy", function () {
     });
   });
 
-  describe("verifyChain", () => {
+  describe("verify-chain", () => {
     it("finds every recorded contract with its recorded code right after a deployment", async () => {
       await deployToChain({ target: node.url, plan, manifestDir: outDir });
       const v = await verifyChain({ target: node.url, manifestDir: outDir, plan });

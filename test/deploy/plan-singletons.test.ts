@@ -16,7 +16,7 @@ import {
   type SingletonSpec,
 } from "../../lib/deploy";
 import { Transaction, getCreateAddress } from "ethers";
-import { FIXTURE_SINGLETONS, fixtureArtifacts } from "./fixtures/fixtureSingletons";
+import { FIXTURE_SINGLETONS, fixtureArtifacts } from "./fixtures/fixture-singletons";
 
 /** CREATE2 computed from the formula with noble's keccak, independently of ethers' getCreate2Address. */
 function create2(deployer: string, salt: string, initCode: string): string {
@@ -59,7 +59,7 @@ describe("deploy", () => {
     });
   });
 
-  describe("planSingletons", () => {
+  describe("plan-singletons", () => {
     it("predicts keccak256(0xff ‖ proxy ‖ salt ‖ keccak256(initCode))[12:] for every singleton", () => {
       const plan = planSingletons(FIXTURE_SINGLETONS, source);
       for (const [i, p] of plan.entries()) {
@@ -191,7 +191,7 @@ describe("deploy", () => {
     });
   });
 
-  describe("runtimeCodeHash", () => {
+  describe("runtime-code-hash", () => {
     it("law: equals the compiled hash whatever values the constructor wrote into immutables (property)", () => {
       const [, implementation] = planSingletons(FIXTURE_SINGLETONS, source);
       const compiled = getBytes(source.read(FIXTURE_SINGLETONS[1].artifact).deployedBytecode);

@@ -25,7 +25,7 @@ function editComments(content: string): string {
 }
 
 describe("deploy", () => {
-  describe("compileWithPinnedSolc", function () {
+  describe("compile-with-pinned-solc", function () {
     this.timeout(120_000);
 
     it("reproduces Hardhat's wallet bytecode from the same sources even when comments in it and in a file it imports are edited", () => {
@@ -67,7 +67,7 @@ describe("deploy", () => {
     });
   });
 
-  describe("hardhatArtifacts", () => {
+  describe("hardhat-artifacts", () => {
     let root: string;
     beforeEach(() => {
       // A copy of exactly the sources the factory's build info was compiled from.

@@ -10,7 +10,7 @@ import type { CallInput } from "../../lib/payload/types";
 import { signPayload } from "../../lib/signature/sign-payload";
 import { ecdsaSigner } from "../../lib/signature/signers";
 import { walletAddress } from "../../lib/wallet/address";
-import type { LocalNode } from "../../deploy/localNode";
+import type { LocalNode } from "../../deploy/local-node";
 import { ARBOR_SINGLETONS, deployToChain, hardhatArtifacts, planSingletons, type SingletonPlan } from "../../lib/deploy";
 import { freshChains } from "./helpers";
 
