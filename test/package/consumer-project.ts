@@ -100,7 +100,7 @@ const leaf: Leaf = { kind: "ecdsa-signer", signer: "0x11111111111111111111111111
 const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [leaf] });
 const address: Hex = walletAddress({ factory: "0x" + "01".repeat(20), implementation: "0x" + "02".repeat(20), imageHash: configuration.imageHash });
 const digest = hashWalletMessage("0x" + "ab".repeat(32), { wallet: address, chainId: 1 });
-const viemSigner = viemAccountSigner(privateKeyToAccount("0x" + "42".repeat(32)));
+const viemSigner = viemAccountSigner(privateKeyToAccount(\`0x\${"42".repeat(32)}\`));
 const client = createPublicClient({ transport: http("http://127.0.0.1:8545") });
 const checkViem = viemErc1271Checker(client);
 const checkEthers = ethersErc1271Checker(new JsonRpcProvider("http://127.0.0.1:8545"));
@@ -126,7 +126,13 @@ export function imageHashOf(signer: Hex): Hex {
 export const artifacts = hardhatArtifacts;
 `,
 
-  // A Hardhat project: Solidity imports from the package, a TypeScript script calls the library.
+  // A Hardhat project: Solidity imports from the package, a TypeScript script calls the library
+  // (through ts-node, as Hardhat runs it, with the tsconfig Hardhat's own template writes).
+  "tsconfig.json": JSON.stringify(
+    { compilerOptions: { target: "es2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, strict: true, skipLibCheck: true, resolveJsonModule: true }, include: ["hardhat.config.ts", "scripts"] },
+    null,
+    2,
+  ),
   "hardhat.config.ts": `
 import path from "node:path";
 import { subtask } from "hardhat/config";
