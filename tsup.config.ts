@@ -53,6 +53,8 @@ export default defineConfig([
     tsconfig: "tsconfig.build.json",
     splitting: false,
     outExtension: () => ({ js: ".cjs" }),
+    // ts-node runs only for `arbor enclave` inside a checkout (a devDependency): never bundled.
+    external: ["ts-node"],
     sourcemap: false,
     clean: false,
   },

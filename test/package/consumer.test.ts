@@ -134,7 +134,12 @@ describe("package", function () {
       const hardhat = path.join(PROJECT, "node_modules", "hardhat", "internal", "cli", "cli.js");
       const compile = spawnSync(process.execPath, [hardhat, "compile", "--force"], { cwd: PROJECT, encoding: "utf8", timeout: 600_000 });
       expect(compile.status, `${compile.stdout}\n${compile.stderr}`).to.equal(0);
-      expect(`${compile.stdout}${compile.stderr}`).not.to.match(/warning/i);
+      // No warning from Arbor's sources except solc 0.8.28's note on every inline `tstore`
+      // (ArborWallet's transient checkpoint): the test contracts, and their shadowing warning,
+      // are not in the package. Each warning is one "Warning: ..." block.
+      const warnings = `${compile.stdout}${compile.stderr}`.split(/\n(?=Warning)/).filter((b) => /^Warning/i.test(b.trim()));
+      const unexpected = warnings.filter((w) => !w.includes("Transient storage as defined by EIP-1153"));
+      expect(unexpected).to.deep.equal([]);
       const out = lastJsonLine(run(process.execPath, [hardhat, "run", "scripts/flow.ts"], PROJECT));
       expect(out.codeAtPredicted).to.equal(true);
       expect(out.valid).to.equal(true);
