@@ -21,7 +21,7 @@ import { signPayload } from "../../lib/signature/sign-payload";
 import type { PayloadSigner } from "../../lib/signature/signers";
 import type { Erc1271Checker } from "../../lib/signature/types";
 import { walletAddress } from "../../lib/wallet/address";
-import { expectError, expectRejection, testKey } from "../lib/fixtures";
+import { expectError, expectRejection, testKey } from "../helpers/fixtures";
 
 const CHAIN_ID = 31_390;
 const MESSAGE = `0x${"5a".repeat(32)}` as Hex;

@@ -25,7 +25,7 @@ interface Run {
 function arbor(args: string[]): Run {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "arbor-cli-cwd-"));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "arbor-cli-home-"));
-  const env = { ...process.env, HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.ARBOR_DATA_DIR;
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: "utf8", timeout: 120_000 });
   const written = [...fs.readdirSync(cwd).map((f) => `cwd/${f}`), ...fs.readdirSync(home).map((f) => `home/${f}`)];

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ArborError, InvalidArgumentError, InvariantError, MultiProofError, SignatureError } from "../../lib/errors";
 import { checkUint, hexToBytes, parseDecimal, readUint256, writeUint256, MAX_UINT256 } from "../../lib/hex";
 import * as lib from "../../lib";
-import { expectError } from "./fixtures";
+import { expectError } from "../helpers/fixtures";
 
 describe("errors", () => {
   describe("InvalidArgumentError", () => {

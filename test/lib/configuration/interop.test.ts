@@ -26,7 +26,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { id, type BaseContract } from "ethers";
 import { getMultiProof, getProof, makeTree, processMultiProof, treeLeaf, treeRoot, type MerkleTree as ArborTree, type MultiProof } from "../../../lib/configuration/tree";
 import type { Hex } from "../../../lib/hex";
-import { deploy, REFERENCE_SOURCE } from "../solidity";
+import { deploy, REFERENCE_SOURCE } from "../../helpers/solidity";
 
 const RUNS = process.env.CI ? 120 : 20;
 const ZERO = `0x${"00".repeat(32)}` as Hex;

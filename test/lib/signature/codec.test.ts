@@ -4,7 +4,7 @@ import { decodeSignature } from "../../../lib/signature/decode-signature";
 import { encodeSignature } from "../../../lib/signature/encode-signature";
 import type { WalletSignature } from "../../../lib/signature/types";
 import { MAX_UINT256, type Hex } from "../../../lib/hex";
-import { expectError, testAddress, word } from "../fixtures";
+import { expectError, testAddress, word } from "../../helpers/fixtures";
 
 const u256 = (n: bigint) => zeroPadValue(toBeHex(n), 32);
 
