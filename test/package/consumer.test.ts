@@ -130,7 +130,7 @@ describe("package", function () {
   });
 
   describe("Hardhat project", () => {
-    it("compiles a contract importing Arbor's Solidity without a warning and runs a TypeScript script against the library", () => {
+    it("compiles a contract importing Arbor's Solidity with no warning but solc's EIP-1153 note and runs a TypeScript script against the library", () => {
       const hardhat = path.join(PROJECT, "node_modules", "hardhat", "internal", "cli", "cli.js");
       const compile = spawnSync(process.execPath, [hardhat, "compile", "--force"], { cwd: PROJECT, encoding: "utf8", timeout: 600_000 });
       expect(compile.status, `${compile.stdout}\n${compile.stderr}`).to.equal(0);
