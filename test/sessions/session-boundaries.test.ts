@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "../../lib/hex";
 import { leafHash } from "../../lib/configuration/leaves";
 import {
@@ -39,6 +39,17 @@ const FAR = 4_000_000_000n;
 const MAX = 2n ** 256n - 1n;
 const shop = "0x000000000000000000000000000000000000cafE";
 
+/**
+ * The fixture, then one mined block: reverting to the fixture's snapshot keeps the time offset an
+ * earlier test in the same run set with increaseTo, so the next block can be far later than the
+ * snapshot's latest. Mining one makes `time.latest()` the chain's real "now" for the deadlines below.
+ */
+async function freshFixture(): Promise<SessionsFixture> {
+  const f = await loadFixture(deploySessionsFixture);
+  await mine();
+  return f;
+}
+
 /** `checkNext` (fixture) mines the batch 10 seconds after the latest block: make that second `at`. */
 async function landAt(at: bigint): Promise<void> {
   await time.increaseTo(at - 10n);
@@ -47,7 +58,7 @@ async function landAt(at: bigint): Promise<void> {
 describe("ArborSessions (review: boundaries)", () => {
   describe("validateSessionCalls", () => {
     it("runs an explicit call at deadline - 1, the last second the session lives", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       const deadline = BigInt(await time.latest()) + 1_000n;
       const session = explicitSession({ sessionSigner: sessionKey.address, chainId: 0n, deadline, grants: [anyCall(f.targetAddress)] });
       const configuration = ownedConfiguration(f, [session.leaf]);
@@ -60,7 +71,7 @@ describe("ArborSessions (review: boundaries)", () => {
     });
 
     it("runs an attested call at issuedAt, the first second the attestation lives", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       const configuration = ownedConfiguration(f, [{ kind: "identity-signer", signer: identity.address as Hex }]);
       const { wallet } = await walletFor(f, configuration);
       const issuedAt = BigInt(await time.latest()) + 500n;
@@ -72,7 +83,7 @@ describe("ArborSessions (review: boundaries)", () => {
     });
 
     it("runs an attested call at expiresAt - 1, the last second the attestation lives", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       const configuration = ownedConfiguration(f, [{ kind: "identity-signer", signer: identity.address as Hex }]);
       const { wallet } = await walletFor(f, configuration);
       const issuedAt = BigInt(await time.latest());
@@ -84,7 +95,7 @@ describe("ArborSessions (review: boundaries)", () => {
     });
 
     it("runs transfers that reach a cumulative cap exactly, and rejects one unit more with SessionLimitExceeded", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       const session = explicitSession({ sessionSigner: sessionKey.address, chainId: 0n, deadline: FAR, grants: [erc20TransferUpTo(f.tokenAddress, 100n)] });
       const configuration = ownedConfiguration(f, [session.leaf]);
       const { wallet, address } = await walletFor(f, configuration);
@@ -97,7 +108,7 @@ describe("ArborSessions (review: boundaries)", () => {
     });
 
     it("runs native value that reaches the value limit exactly, and rejects one wei more with SessionValueLimitExceeded", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       const session = explicitSession({ sessionSigner: sessionKey.address, chainId: 0n, deadline: FAR, grants: [nativeValueUpTo(1_000n, shop)] });
       const configuration = ownedConfiguration(f, [session.leaf]);
       const { wallet, address } = await walletFor(f, configuration);
@@ -108,7 +119,7 @@ describe("ArborSessions (review: boundaries)", () => {
     });
 
     it("rejects with SessionUsageOverflow when a running total would pass 2^256 - 1, instead of wrapping to a small total", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       // A cap of 2^256 - 1 on refuse(uint256)'s argument: call 0 records 2^256 - 1 (it fails
       // and is ignored, but usage counts), call 1 adds 1. Wrapping would store 0 and pass.
       const permission = { target: f.targetAddress, rules: [calldataRule({ offset: 4n, operation: "atMost", value: MAX, cumulative: true })] };
@@ -121,7 +132,7 @@ describe("ArborSessions (review: boundaries)", () => {
     });
 
     it("rejects with InvalidAttestationSignature when the identity signer's signature has v = 0 or a high s", async () => {
-      const f: SessionsFixture = await loadFixture(deploySessionsFixture);
+      const f: SessionsFixture = await freshFixture();
       const configuration = ownedConfiguration(f, [{ kind: "identity-signer", signer: identity.address as Hex }]);
       const { wallet } = await walletFor(f, configuration);
       const signed = attest(identity, sessionKey.address, APP_ORIGIN, BigInt(await time.latest()));
