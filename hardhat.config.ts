@@ -1,6 +1,10 @@
 import path from "node:path";
+import fs from "node:fs";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+} from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "./deploy/tasks";
@@ -25,6 +29,28 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+/**
+ * Test and review contracts live in test/contracts, outside the production sources (contracts/).
+ * Inside this repository they are compiled with them (tests, bench, demo and typechain-types use
+ * them). The package build (scripts/build.mjs sets ARBOR_PACKAGE_BUILD=1) compiles contracts/
+ * alone, into build/: the package ships no test helper, and a project that imports Arbor's
+ * contracts compiles none of them and sees none of their warnings.
+ */
+const TEST_CONTRACTS = path.join(__dirname, "test", "contracts");
+const PACKAGE_BUILD = process.env.ARBOR_PACKAGE_BUILD === "1";
+
+function solidityFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".sol"))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (args, _hre, runSuper) => {
+  const production: string[] = await runSuper(args);
+  return PACKAGE_BUILD ? production : [...production, ...solidityFiles(TEST_CONTRACTS)];
+});
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -41,8 +67,13 @@ const config: HardhatUserConfig = {
     // HARDHAT_HARDFORK lets a test start a `hardhat node` on a later fork (prague: EIP-7702).
     hardhat: { hardfork: process.env.HARDHAT_HARDFORK ?? "cancun", chainId: Number(process.env.HARDHAT_CHAIN_ID ?? 31337) },
   },
+  // The package build compiles into build/ so that it never prunes the test contracts' artifacts
+  // of a test run that is using artifacts/ at the same time (the consumer test packs mid-run).
+  paths: PACKAGE_BUILD ? { artifacts: "build/artifacts", cache: "build/cache" } : {},
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },
+  // The package build must not regenerate typechain-types from production contracts only.
+  typechain: { dontOverrideCompile: PACKAGE_BUILD },
 };
 
 export default config;

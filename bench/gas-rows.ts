@@ -12,7 +12,7 @@ import { ethers, network } from "hardhat";
 import { Wallet as EthersWallet, type BaseWallet, type Contract } from "ethers";
 import { Configuration } from "../lib/configuration/configuration";
 import type { Leaf } from "../lib/configuration/leaves";
-import { connectChain } from "../lib/deploy/connectChain";
+import { connectChain } from "../lib/deploy/connect-chain";
 import type { Hex } from "../lib/hex";
 import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { hashCalls } from "../lib/payload/hash-calls";

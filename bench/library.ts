@@ -25,12 +25,14 @@
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { keccak256 as ethersKeccak256 } from "ethers";
 import { keccak_256, keccakP } from "@noble/hashes/sha3.js";
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import { MerkleTree } from "merkletreejs";
 import { getProof, makeTree, replaceLeafInPlace, treeLeaf, treeRoot, type MerkleTree as ArborTree } from "../lib/configuration/tree";
-import { hashPairInto } from "../lib/keccak";
+import { createKeccak, type IHasher } from "hash-wasm";
+import { hashPairInto, hashPairIntoNoble, keccakReady } from "../lib/keccak";
 import type { Hex } from "../lib/hex";
 
 /** One measured figure. */
@@ -114,20 +116,51 @@ function keccakRows(): Row[] {
   };
   const slice = (i: number) => input.subarray((i & 1023) * 64, (i & 1023) * 64 + 64);
   measure("@noble/hashes keccak_256", (i) => out.set(keccak_256(slice(i)), (i & 1023) * 32), "audited; fresh hasher per call");
-  measure("arbor hashPairInto (noble)", (i) => hashPairInto(input, (i & 1023) * 64, input, (i & 1023) * 64 + 32, out, (i & 1023) * 32), "audited noble, one reused hasher, sorted pair: the library's path");
+  measure("arbor hashPairInto (noble)", (i) => hashPairIntoNoble(input, (i & 1023) * 64, input, (i & 1023) * 64 + 32, out, (i & 1023) * 32), "audited noble, one reused hasher, sorted pair: the library's path");
   const state = new Uint32Array(50);
   measure("@noble/hashes keccakP alone", () => keccakP(state, 24), "permutation only, not a hash: the floor of any noble-based build");
   measure("ethers keccak256", (i) => ethersKeccak256(slice(i)), "noble v1 inside, hex string output");
   const jsSha3 = optional<{ keccak256: { arrayBuffer(data: Uint8Array): ArrayBuffer } }>("js-sha3");
   if (jsSha3) measure("js-sha3 keccak256", (i) => jsSha3.keccak256.arrayBuffer(slice(i)), "pure JS, unaudited, transitive; not used");
+  // Buffer views made once, so the native rows time the hash, not a copy per call.
+  const views = Array.from({ length: 1024 }, (_, j) => Buffer.from(input.buffer, input.byteOffset + j * 64, 64));
   const createKeccak = optional<(alg: string) => { update(b: Buffer): { digest(): Buffer } }>("keccak");
   if (createKeccak) {
-    // Buffer views made once, so the row times the binding, not a copy per call.
-    const views = Array.from({ length: 1024 }, (_, j) => Buffer.from(input.buffer, input.byteOffset + j * 64, 64));
-    measure("keccak (native XKCP binding)", (i) => createKeccak("keccak256").update(views[i & 1023]).digest(), "N-API binding, unaudited, transitive via hardhat; not used");
+    measure("keccak package (native, stream wrapper)", (i) => createKeccak("keccak256").update(views[i & 1023]).digest(), "a readable-stream Transform per hash around the binding; unaudited, transitive via hardhat; not used");
+  }
+  const binding = nativeKeccakState();
+  if (binding) {
+    // The N-API KeccakState itself, one reused state: what the wrapper costs subtracted.
+    const state = new binding();
+    measure("keccak native binding (XKCP KeccakState)", (i) => {
+      state.initialize(1088, 512);
+      state.absorb(views[i & 1023]);
+      state.absorbLastFewBits(0x01);
+      out.set(state.squeeze(32), (i & 1023) * 32);
+    }, "N-API binding alone, reused state; unaudited, transitive via hardhat; not used");
+  }
+  if (wasmHasher) {
+    const hasher = wasmHasher;
+    measure("hash-wasm keccak 256", (i) => out.set(hasher.init().update(slice(i)).digest("binary"), (i & 1023) * 32), "WebAssembly, reused hasher");
+    measure("arbor hashPairInto (hash-wasm)", (i) => hashPairInto(input, (i & 1023) * 64, input, (i & 1023) * 64 + 32, out, (i & 1023) * 32), "sorted pair: the library's tree path once hash-wasm has loaded");
   }
   return rows;
 }
+
+/** The `keccak` package's N-API binding, without its stream wrapper (if the prebuilt loads). */
+function nativeKeccakState():
+  | (new () => { initialize(rate: number, capacity: number): void; absorb(b: Buffer): void; absorbLastFewBits(bits: number): void; squeeze(n: number): Buffer })
+  | undefined {
+  try {
+    const dir = path.dirname(require.resolve("keccak/package.json"));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("node-gyp-build")(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+let wasmHasher: IHasher | undefined;
 
 /** A transitive dependency, if installed: only measured, never used by the library. */
 function optional<T>(name: string): T | undefined {
@@ -147,6 +180,10 @@ function optional<T>(name: string): T | undefined {
  * printLibraryTable(rows);
  */
 export async function runLibraryBench(): Promise<Row[]> {
+  // Tree building uses hash-wasm once it has loaded: wait for it, so every Arbor row below is the
+  // hash-wasm path (the noble path is the "hashPairInto (noble)" keccak row).
+  const backend = await keccakReady();
+  wasmHasher = await createKeccak(256);
   const rows: Row[] = [...keccakRows()];
   const all: Hex[] = Array.from({ length: 100_000 }, randomHex);
 
@@ -157,9 +194,13 @@ export async function runLibraryBench(): Promise<Row[]> {
     const roots = new Set([treeRoot(makeTree(leaves)), SimpleMerkleTree.of(pad).root, merkletreejs(pad).getHexRoot()]);
     if (roots.size !== 1) throw new Error(`Arbor, OpenZeppelin and merkletreejs disagree on the root of ${n} leaves`);
     const padNote = `given ${pad.length.toLocaleString("en-US")} padded leaves`;
-    rows.push(row("build", "arbor", n, 1, time(() => void makeTree(leaves), () => undefined), `hex input, pads to ${pad.length.toLocaleString("en-US")} inside`));
+    rows.push(row("build", "arbor", n, 1, time(() => void makeTree(leaves), () => undefined), `hex input, pads to ${pad.length.toLocaleString("en-US")} inside; keccak: ${backend}`));
     rows.push(row("build", "@openzeppelin/merkle-tree", n, 1, time(() => void SimpleMerkleTree.of(pad), () => undefined), padNote));
     rows.push(row("build", "merkletreejs", n, 1, time(() => void merkletreejs(pad), () => undefined), `${padNote}; hashFn: noble keccak_256`));
+    // Same hash function as Arbor's tree path, so the row compares the tree code alone.
+    const hasher = wasmHasher;
+    const wasmHashFn = (data: Buffer): Buffer => Buffer.from(hasher.init().update(data).digest("binary"));
+    rows.push(row("build", "merkletreejs", n, 1, time(() => void merkletreejs(pad, wasmHashFn), () => undefined), `${padNote}; hashFn: hash-wasm keccak (as Arbor's)`));
     if (keccak256Package) {
       const hashFn = keccak256Package;
       rows.push(row("build", "merkletreejs", n, 1, time(() => void merkletreejs(pad, hashFn), () => undefined), `${padNote}; hashFn: keccak256 package (its README)`));

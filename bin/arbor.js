@@ -1,34 +1,12 @@
 #!/usr/bin/env node
-// `npx arbor <command> ...`: each command lives beside the capability it drives.
+// `npx arbor <command> ...`: compiled JavaScript only (dist/cli.cjs, built by `npm run build`).
 "use strict";
 const path = require("node:path");
-require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
+const fs = require("node:fs");
 
-const commands = {
-  deploy: ["../deploy/cli", "deploy every Arbor singleton to one or more chains"],
-  verify: ["../deploy/cli", "check chains against their deployment manifests"],
-  predict: ["../deploy/cli", "print every singleton's address, computed off-chain"],
-  enclave: ["../enclave-service/cli", "start the identity service (enclave, host, key holders)"],
-  attestation: ["../lib/attestation/cli", "verify an attestation document"],
-};
-
-async function main(argv) {
-  const [name, ...rest] = argv;
-  const entry = commands[name];
-  if (!entry) {
-    const width = Math.max(...Object.keys(commands).map((c) => c.length));
-    console.error("usage: arbor <command> [options]\n\ncommands:");
-    for (const [c, [, about]] of Object.entries(commands)) console.error(`  ${c.padEnd(width)}  ${about}`);
-    return name === undefined || name === "--help" || name === "help" ? 0 : 2;
-  }
-  const mod = require(path.join(__dirname, entry[0]));
-  return mod.main([name, ...rest]);
+const cli = path.join(__dirname, "..", "dist", "cli.cjs");
+if (!fs.existsSync(cli)) {
+  console.error("arbor: dist/cli.cjs is missing; in a checkout of the repository run `npm run build` first");
+  process.exit(1);
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code ?? 0),
-  (err) => {
-    console.error(err && err.message ? `arbor: ${err.message}` : err);
-    process.exit(1);
-  },
-);
+require(cli).main();

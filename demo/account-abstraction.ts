@@ -10,7 +10,7 @@ import { ethers, network } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { createPublicClient, custom } from "viem";
 import { Configuration } from "../lib/configuration/configuration";
-import { connectChain } from "../lib/deploy/connectChain";
+import { connectChain } from "../lib/deploy/connect-chain";
 import { wrapArborSignature } from "../lib/erc6492/wrap-arbor-signature";
 import { verifyErc6492Signature } from "../lib/erc6492/verify-erc6492-signature";
 import type { Hex } from "../lib/hex";

@@ -4,8 +4,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startLocalNode, type LocalNode } from "../deploy/localNode";
-import { runDeploy } from "../deploy/runDeploy";
+import { startLocalNode, type LocalNode } from "../deploy/local-node";
+import { runDeploy } from "../deploy/run-deploy";
 import { hardhatArtifacts } from "../lib/deploy";
 
 const ROOT = path.join(__dirname, "..");

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ARBOR_SINGLETONS, deployToChain, hardhatArtifacts, planSingletons, verifyChain } from "../lib/deploy";
-import { startLocalNode, type LocalNode } from "./localNode";
+import { startLocalNode, type LocalNode } from "./local-node";
 
 const ROOT = path.join(__dirname, "..");
 

@@ -1,9 +1,9 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEPLOYER_KEY_VARIABLE, DeployError, InvalidOptionError, deployerKeyFromEnv, hardhatArtifacts } from "../lib/deploy";
-import { runDeploy, type CommandIO } from "./runDeploy";
-import { runPredict } from "./runPredict";
-import { runVerify } from "./runVerify";
+import { runDeploy, type CommandIO } from "./run-deploy";
+import { runPredict } from "./run-predict";
+import { runVerify } from "./run-verify";
 
 const USAGE = `usage:
   arbor deploy  --rpc <url>[,<url>...] [--out <dir>] [--artifacts <dir>] [--json]
@@ -34,8 +34,18 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
+/** How runCli treats its artifacts. */
+export interface RunCliOptions {
+  /**
+   * The artifacts are the ones shipped in the package (dist/artifacts): built with the pinned
+   * compiler from the package's own contracts, with no project sources beside them to compare
+   * against, so the freshness check is skipped.
+   */
+  shippedArtifacts?: boolean;
+}
+
 /** main() with its output and environment supplied by the caller (tests, the Hardhat task). */
-export async function runCli(argv: string[], io: CommandIO): Promise<number> {
+export async function runCli(argv: string[], io: CommandIO, runOptions: RunCliOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     const options = parseOptions(command, rest);
@@ -45,7 +55,7 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
     }
     const artifactsDir = path.resolve(options.artifacts);
     // Artifacts built from since-edited sources are refused; the project root is the artifacts' parent.
-    const source = hardhatArtifacts(artifactsDir, { projectRoot: path.dirname(artifactsDir) });
+    const source = hardhatArtifacts(artifactsDir, runOptions.shippedArtifacts ? {} : { projectRoot: path.dirname(artifactsDir) });
     if (command === "predict") return await runPredict({ source, json: options.json }, io);
     if (command === "verify") return await runVerify({ targets: options.rpc, manifestDir: path.resolve(options.out), source, json: options.json }, io);
     // Fail on a malformed key before touching any chain (the key itself is never printed).

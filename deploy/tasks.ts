@@ -59,11 +59,11 @@ function chainTask(
 }
 
 chainTask("deploy", "Put every Arbor singleton at its deterministic address", (options, io) =>
-  (require("./runDeploy") as typeof import("./runDeploy")).runDeploy(options, io),
+  (require("./run-deploy") as typeof import("./run-deploy")).runDeploy(options, io),
 );
 
 chainTask("verify", "Check chains against their deployment manifests", (options, io) =>
-  (require("./runVerify") as typeof import("./runVerify")).runVerify(options, io),
+  (require("./run-verify") as typeof import("./run-verify")).runVerify(options, io),
 );
 
 arbor
@@ -72,6 +72,6 @@ arbor
   .addFlag("noCompile", "use the artifacts as they are")
   .setAction(async (args: { json: boolean; noCompile: boolean }, hre) => {
     const { source, io } = await prepare(hre, { out: "deployments", json: args.json, noCompile: args.noCompile });
-    const { runPredict } = require("./runPredict") as typeof import("./runPredict");
+    const { runPredict } = require("./run-predict") as typeof import("./run-predict");
     return runPredict({ source, json: args.json }, io);
   });

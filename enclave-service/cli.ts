@@ -8,15 +8,16 @@
  *   status  pool generations, keys and records per generation (admin).
  */
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startIdentityService, DEFAULT_ECOSYSTEMS } from "./launcher";
 import type { EcosystemConfig } from "./enclave/enclave-config";
 
 const USAGE = `usage:
-  arbor enclave start  [--data-dir ./.arbor] [--port 8787] [--ecosystems <file.json>] [--smtp-url smtp://host:port] [--database-url postgres://...]
-  arbor enclave rotate [--url http://127.0.0.1:8787] [--data-dir ./.arbor]
-  arbor enclave status [--url http://127.0.0.1:8787] [--data-dir ./.arbor]`;
+  arbor enclave start  [--data-dir ~/.arbor/enclave] [--port 8787] [--ecosystems <file.json>] [--smtp-url smtp://host:port] [--database-url postgres://...]
+  arbor enclave rotate [--url http://127.0.0.1:8787] [--data-dir ~/.arbor/enclave]
+  arbor enclave status [--url http://127.0.0.1:8787] [--data-dir ~/.arbor/enclave]`;
 
 /**
  * CLI entry (bin/arbor.js calls it with argv[0] = "enclave").
@@ -25,13 +26,15 @@ const USAGE = `usage:
  * await main(["enclave", "start", "--port", "8787"]);
  */
 export async function main(argv: string[]): Promise<number> {
-  const [, sub = "start", ...rest] = argv;
+  const [, sub, ...rest] = argv;
   let values;
   try {
     ({ values } = parseArgs({
       args: rest,
       options: {
-        "data-dir": { type: "string", default: path.join(process.cwd(), ".arbor") },
+        // Never the current folder unless asked (--data-dir .): a service started from a project
+        // must not drop its database and keys into that project.
+        "data-dir": { type: "string", default: process.env.ARBOR_DATA_DIR ?? path.join(os.homedir(), ".arbor", "enclave") },
         port: { type: "string", default: "8787" },
         url: { type: "string" },
         ecosystems: { type: "string" },
@@ -42,6 +45,11 @@ export async function main(argv: string[]): Promise<number> {
     }));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (sub === undefined) {
+    // No subcommand starts nothing: `start` is a long-running service and must be asked for.
+    console.error(USAGE);
     return 2;
   }
   if (values.help || sub === "help" || sub === "--help") {

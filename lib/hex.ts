@@ -154,3 +154,28 @@ export function compareWords(a: Uint8Array, aOffset: number, b: Uint8Array, bOff
   }
   return 0;
 }
+
+/** A chain id as viem gives it (`chain.id`, a number) or as ethers gives it (`network.chainId`, a bigint). */
+export type ChainId = number | bigint;
+
+/**
+ * Checks a chain id given as a number (a safe, non-negative integer) or a bigint and returns it
+ * as a bigint in [0, 2^256 - 1]. A fractional or unsafe number is refused rather than rounded.
+ *
+ * @example
+ * checkChainId(8453, "chainId") // 8453n
+ */
+export function checkChainId(value: unknown, field: string): bigint {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new InvalidArgumentError("INVALID_INTEGER", field, `expected a non-negative safe integer or a bigint, got ${value}`, {
+        details: { value },
+      });
+    }
+    return BigInt(value);
+  }
+  if (typeof value !== "bigint") {
+    throw new InvalidArgumentError("INVALID_INTEGER", field, `expected a number or a bigint, got ${typeof value}`, { details: { value } });
+  }
+  return checkUint(value, field);
+}

@@ -62,6 +62,12 @@ function readInput(source: string): { bytes: Uint8Array; from: string } {
     isFile = false;
   }
   if (isFile) return { bytes: parseAttestationInput(readFileSync(source)), from: source };
+  // A document given inline is thousands of hex or base64 characters; a short argument with a path
+  // separator or a file extension is a file name, and a missing file is reported as missing rather
+  // than decoded as a (malformed) document.
+  if (source.length < 512 && (/[\\/]/.test(source) || /\.[A-Za-z0-9]{1,8}$/.test(source))) {
+    throw new UsageError(`${source}: file not found`);
+  }
   return { bytes: parseAttestationInput(source), from: "command line" };
 }
 

@@ -202,7 +202,7 @@ export class CompilerSettingsMismatchError extends DeployError {
   ) {
     super(
       `artifact ${artifact} was compiled with ${setting} = ${actual}, but deployments are pinned to ${expected} ` +
-        `(lib/deploy/compilerPin.ts). Changing it moves every address; update the pin deliberately or recompile.`,
+        `(lib/deploy/compiler-pin.ts). Changing it moves every address; update the pin deliberately or recompile.`,
     );
   }
 }
@@ -261,5 +261,17 @@ export class StaleArtifactError extends DeployError {
     readonly sourceName: string,
   ) {
     super(`artifact ${artifact} is stale: ${sourceName} changed since it was compiled. Run \`npx hardhat compile\` first.`);
+  }
+}
+
+/**
+ * `solc` is an optional peer dependency of the package (it is 8 MB and only the reproducibility
+ * check, compileWithPinnedSolc, runs it): this says to install it, at the pinned version.
+ */
+export class SolcNotInstalledError extends DeployError {
+  readonly name = "SolcNotInstalledError";
+  readonly code = "SOLC_NOT_INSTALLED";
+  constructor(readonly version: string, options?: { cause?: unknown }) {
+    super(`compileWithPinnedSolc needs the solc package: npm install solc@${version}`, options);
   }
 }

@@ -3,7 +3,7 @@
  * it is hashed from; the tests recompute them with ethers' TypedDataEncoder.
  */
 import { InvalidArgumentError } from "../errors";
-import { bytesToHex, checkUint, normalizeAddress, writeHex, writeUint256, type Hex } from "../hex";
+import { bytesToHex, checkChainId, normalizeAddress, writeHex, writeUint256, type Hex } from "../hex";
 import { keccak256, keccak256Utf8 } from "../keccak";
 import type { PayloadContext } from "./types";
 
@@ -32,7 +32,7 @@ export function checkContext(context: PayloadContext, allowChainIdZero: boolean)
     throw new InvalidArgumentError("INVALID_CONTEXT", "context", "expected {wallet, chainId}");
   }
   const wallet = normalizeAddress(context.wallet, "wallet");
-  const chainId = checkUint(context.chainId, "chainId");
+  const chainId = checkChainId(context.chainId, "chainId");
   if (chainId === 0n && !allowChainIdZero) {
     throw new InvalidArgumentError("CHAIN_ID_ZERO_NOT_ALLOWED", "chainId", "only a configuration update may use chain id 0");
   }

@@ -36,7 +36,8 @@ export interface ConfigUpdatePayload {
 /** Where a payload is valid: the wallet and the chain (0 = every chain, `ConfigUpdate` only). */
 export interface PayloadContext {
   wallet: Hex | string;
-  chainId: bigint;
+  /** A number (viem's `chain.id`) or a bigint (ethers' `network.chainId`). */
+  chainId: number | bigint;
 }
 
 /** EIP-712 typed data as ethers' `signTypedData(domain, types, message)` and viem take it. */

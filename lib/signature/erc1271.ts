@@ -6,9 +6,12 @@ import type { Erc1271Checker } from "./types";
 export const ERC1271_MAGIC_VALUE = "0x1626ba7e";
 const MAGIC_WORD = `${ERC1271_MAGIC_VALUE}${"00".repeat(28)}`;
 
-/** Anything with `call({to, data})` returning the result hex: an ethers Provider or Signer. */
+/**
+ * Anything with `call({to, data})`: an ethers Provider or Signer (resolves to the result hex) or a
+ * viem PublicClient (resolves to `{ data }`, `data` undefined for empty return data).
+ */
 export interface CallProvider {
-  call(tx: { to: string; data: string; blockTag?: string | number }): Promise<string>;
+  call(tx: { to: `0x${string}`; data: `0x${string}` }): Promise<string | { data?: string | undefined }>;
 }
 
 /**
@@ -23,12 +26,17 @@ export interface CallProvider {
 export function erc1271Checker(provider: CallProvider, blockTag?: string | number): Erc1271Checker {
   return async (signer: Hex, digest: Hex, signature: Hex): Promise<boolean> => {
     const data = concat([ERC1271_MAGIC_VALUE, AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes"], [digest, signature])]);
-    let result: string;
+    let answer: string | { data?: string | undefined };
     try {
-      result = await provider.call({ to: signer, data, ...(blockTag === undefined ? {} : { blockTag }) });
+      // blockTag in the request is ethers' form; viem users pin a block with viemErc1271Checker.
+      const request = { to: signer, data: data as Hex, ...(blockTag === undefined ? {} : { blockTag }) };
+      answer = await provider.call(request);
     } catch {
       return false;
     }
+    // ethers answers with the hex itself, viem with `{ data }`: reading only the former made every
+    // viem answer "not valid".
+    const result = typeof answer === "string" ? answer : (answer?.data ?? "0x");
     return result.length >= 66 && result.slice(0, 66).toLowerCase() === MAGIC_WORD;
   };
 }

@@ -1,9 +1,9 @@
 import { Contract, Interface, getCreate2Address, keccak256, type ContractRunner } from "ethers";
-import type { ChainConnection } from "../deploy/connectChain";
-import { DEPLOYMENT_PROXY } from "../deploy/deploymentProxy";
-import { bootstrapDeploymentProxy, inspectDeploymentProxy } from "../deploy/deploymentProxyOnChain";
-import type { Deployer } from "../deploy/resolveDeployer";
-import { waitForReceipt } from "../deploy/waitForReceipt";
+import type { ChainConnection } from "../deploy/connect-chain";
+import { DEPLOYMENT_PROXY } from "../deploy/deployment-proxy";
+import { bootstrapDeploymentProxy, inspectDeploymentProxy } from "../deploy/deployment-proxy-on-chain";
+import type { Deployer } from "../deploy/resolve-deployer";
+import { waitForReceipt } from "../deploy/wait-for-receipt";
 import type { Hex } from "../hex";
 import { EntryPointDeploymentError } from "./errors";
 

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { Interface, keccak256 } from "ethers";
 import { runCli } from "../../deploy/cli";
-import type { LocalNode } from "../../deploy/localNode";
+import type { LocalNode } from "../../deploy/local-node";
 import { ARBOR_SINGLETONS, DEPLOYMENT_PROXY, hardhatArtifacts, planSingletons, readManifest, runtimeCodeHash, type SingletonPlan } from "../../lib/deploy";
 import { closedPort, freshChains, rpc, snapshotter } from "./helpers";
 

@@ -2,7 +2,7 @@ import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { startLocalNode, type LocalNode } from "../../deploy/localNode";
+import { startLocalNode, type LocalNode } from "../../deploy/local-node";
 
 /** One JSON-RPC call; throws with the node's message on an error answer. */
 export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {

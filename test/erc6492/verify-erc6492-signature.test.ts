@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { artifacts } from "hardhat";
 import { ContractFactory, JsonRpcProvider, Wallet, id, type Contract, type JsonRpcSigner } from "ethers";
 import { createPublicClient, http, type PublicClient } from "viem";
-import { startLocalNode, type LocalNode } from "../../deploy/localNode";
+import { startLocalNode, type LocalNode } from "../../deploy/local-node";
 import { Configuration } from "../../lib/configuration/configuration";
 import type { Leaf } from "../../lib/configuration/leaves";
 import type { Hex } from "../../lib/hex";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ArborError, InvalidArgumentError, InvariantError, MultiProofError, SignatureError } from "../../lib/errors";
 import { checkUint, hexToBytes, parseDecimal, readUint256, writeUint256, MAX_UINT256 } from "../../lib/hex";
 import * as lib from "../../lib";
-import { expectError } from "./fixtures";
+import { expectError } from "../helpers/fixtures";
 
 describe("errors", () => {
   describe("InvalidArgumentError", () => {
@@ -83,8 +83,13 @@ describe("hex", () => {
 
 describe("index", () => {
   it("re-exports the public API", () => {
-    for (const name of ["Configuration", "makeTree", "leafHash", "imageHash", "walletAddress", "hashCalls", "hashConfigUpdate", "hashMessage", "InvalidArgumentError"]) {
+    for (const name of ["Configuration", "makeTree", "leafHash", "imageHash", "walletAddress", "hashCalls", "hashConfigUpdate", "hashWalletMessage", "InvalidArgumentError", "checkChainId", "keccakReady"]) {
       expect(lib, name).to.have.property(name);
     }
+  });
+
+  it("exports no name that viem exports with another meaning", () => {
+    // viem's keccak256 returns hex (ours bytes); viem's hashMessage is EIP-191 (ours Message(hash)).
+    for (const name of ["keccak256", "hashMessage"]) expect(lib, name).not.to.have.property(name);
   });
 });

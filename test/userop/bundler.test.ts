@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import { artifacts } from "hardhat";
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, parseEther, type JsonRpcSigner } from "ethers";
-import { startLocalNode, type LocalNode } from "../../deploy/localNode";
-import { connectChain, type ChainConnection } from "../../lib/deploy/connectChain";
+import { startLocalNode, type LocalNode } from "../../deploy/local-node";
+import { connectChain, type ChainConnection } from "../../lib/deploy/connect-chain";
 import type { Hex } from "../../lib/hex";
 import { Bundler, type UserOperationDraft } from "../../lib/userop/bundler";
 import { ENTRY_POINT_V08, deployEntryPoint, entryPointAt } from "../../lib/userop/entry-point";

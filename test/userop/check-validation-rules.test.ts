@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { artifacts, network } from "hardhat";
 import { Contract, ContractFactory, Wallet, parseEther, type JsonRpcApiProvider, type JsonRpcSigner } from "ethers";
-import { connectChain, type ChainConnection } from "../../lib/deploy/connectChain";
+import { connectChain, type ChainConnection } from "../../lib/deploy/connect-chain";
 import type { Hex } from "../../lib/hex";
 import { Bundler } from "../../lib/userop/bundler";
 import { checkValidationRules } from "../../lib/userop/check-validation-rules";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { network } from "hardhat";
 import { Wallet } from "ethers";
-import { connectChain, type ChainConnection } from "../../lib/deploy/connectChain";
+import { connectChain, type ChainConnection } from "../../lib/deploy/connect-chain";
 import type { Hex } from "../../lib/hex";
 import { InvalidArgumentError } from "../../lib/errors";
 import { CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_V08, deployEntryPoint, entryPointAt } from "../../lib/userop/entry-point";

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { bytes32, NUM_RUNS } from "../lib/arbitraries";
+import { bytes32, NUM_RUNS } from "../helpers/arbitraries";
 import { getMultiProof, makeTree, treeRoot } from "../../lib/configuration/tree";
 import type { Hex } from "../../lib/hex";
 

@@ -8,7 +8,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Interface, Wallet as EthersWallet } from "ethers";
 import { SIGNABLE_LEAF_KINDS } from "../../lib/configuration/configuration";
-import { address, bytes32, dedupe, flipBit, leaf as anyLeaf, NUM_RUNS } from "../lib/arbitraries";
+import { address, bytes32, dedupe, flipBit, leaf as anyLeaf, NUM_RUNS } from "../helpers/arbitraries";
 import { deployArbor } from "../helpers/arbor";
 import { Configuration } from "../../lib/configuration/configuration";
 import { leafHash, leafWeight, type Leaf } from "../../lib/configuration/leaves";

@@ -6,7 +6,7 @@ import { IMAGE_HASH_TAG, imageHash } from "../../../lib/configuration/image-hash
 import { leafHash, type Leaf } from "../../../lib/configuration/leaves";
 import { makeTree, treeRoot } from "../../../lib/configuration/tree";
 import { MAX_UINT256 } from "../../../lib/hex";
-import { expectError, oneOfEachKind, testAddress, word } from "../fixtures";
+import { expectError, oneOfEachKind, testAddress, word } from "../../helpers/fixtures";
 
 const signer = (i: number, weight = 1n): Leaf => ({ kind: "ecdsa-signer", signer: testAddress(i), weight });
 

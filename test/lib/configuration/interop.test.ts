@@ -28,8 +28,8 @@ import { getMultiProof, getProof, makeTree, processMultiProof, treeLeaf, treeRoo
 import type { Hex } from "../../../lib/hex";
 import { Configuration, type TieredLeaf } from "../../../lib/configuration/configuration";
 import type { Leaf } from "../../../lib/configuration/leaves";
-import { validTiers } from "../arbitraries";
-import { deploy, REFERENCE_SOURCE } from "../solidity";
+import { validTiers } from "../../helpers/arbitraries";
+import { deploy, REFERENCE_SOURCE } from "../../helpers/solidity";
 
 const RUNS = process.env.CI ? 120 : 20;
 const ZERO = `0x${"00".repeat(32)}` as Hex;

@@ -12,7 +12,7 @@ import {
 } from "../../../lib/configuration/leaves";
 import { encodePermissions, permissionsHash, PERMISSIONS_ABI_TYPE } from "../../../lib/configuration/permissions";
 import { MAX_UINT256 } from "../../../lib/hex";
-import { expectError, oneOfEachKind, testAddress, word } from "../fixtures";
+import { expectError, oneOfEachKind, testAddress, word } from "../../helpers/fixtures";
 
 /** The reference encoding: ethers' AbiCoder over (bytes32 tag, fields...). */
 function referenceLeafHash(leaf: Leaf): string {

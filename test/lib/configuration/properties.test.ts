@@ -8,7 +8,7 @@ import { diffConfigurations } from "../../../lib/configuration/diff";
 import { leafHash, type Leaf } from "../../../lib/configuration/leaves";
 import { getMultiProof, makeTree, processMultiProof, processProof, replaceLeafInPlace, treeLeaves, treeRoot, verifyProof } from "../../../lib/configuration/tree";
 import { InvalidArgumentError } from "../../../lib/errors";
-import { bytes32, configuration, dedupe, flipBit, leaf, NUM_RUNS } from "../arbitraries";
+import { bytes32, configuration, dedupe, flipBit, leaf, NUM_RUNS } from "../../helpers/arbitraries";
 
 const params = { numRuns: NUM_RUNS };
 const pick = <T>(items: readonly T[], seed: number): T => items[seed % items.length];

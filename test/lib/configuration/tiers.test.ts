@@ -11,8 +11,8 @@ import { leafHash, type Leaf } from "../../../lib/configuration/leaves";
 import { processProof } from "../../../lib/configuration/tree";
 import { evaluateWalk, pruneToWalk } from "../../../lib/configuration/tree-walk";
 import type { Hex } from "../../../lib/hex";
-import { flipBit, NUM_RUNS, tieredConfiguration } from "../arbitraries";
-import { expectError, testAddress } from "../fixtures";
+import { flipBit, NUM_RUNS, tieredConfiguration } from "../../helpers/arbitraries";
+import { expectError, testAddress } from "../../helpers/fixtures";
 
 const params = { numRuns: NUM_RUNS };
 const ZERO = `0x${"00".repeat(32)}`;

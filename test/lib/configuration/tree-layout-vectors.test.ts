@@ -1,6 +1,6 @@
 /**
  * test/vectors/tree-layout.json: the library reproduces every frozen tiered tree, and OpenZeppelin's
- * MerkleProof.sol (through contracts/test/MerkleProofHarness.sol on the Hardhat chain) accepts
+ * MerkleProof.sol (through test/contracts/MerkleProofHarness.sol on the Hardhat chain) accepts
  * every frozen proof.
  */
 import { expect } from "chai";
@@ -11,7 +11,7 @@ import { processProof, treeRoot } from "../../../lib/configuration/tree";
 import { evaluateWalk, pruneToWalk, type WalkStep } from "../../../lib/configuration/tree-walk";
 import type { Hex } from "../../../lib/hex";
 import { buildTreeLayoutVectors, TREE_LAYOUT_FILE } from "../../vectors/generate-tree-layout";
-import { flipBit } from "../arbitraries";
+import { flipBit } from "../../helpers/arbitraries";
 
 interface Case {
   name: string;

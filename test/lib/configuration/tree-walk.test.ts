@@ -5,8 +5,8 @@ import type { Leaf } from "../../../lib/configuration/leaves";
 import { treeRoot } from "../../../lib/configuration/tree";
 import { evaluateWalk, pruneToWalk, type WalkStep } from "../../../lib/configuration/tree-walk";
 import type { Hex } from "../../../lib/hex";
-import { configuration, flipBit, NUM_RUNS } from "../arbitraries";
-import { expectError, word } from "../fixtures";
+import { configuration, flipBit, NUM_RUNS } from "../../helpers/arbitraries";
+import { expectError, word } from "../../helpers/fixtures";
 
 const params = { numRuns: NUM_RUNS };
 const signer = (i: number): Leaf => ({ kind: "ecdsa-signer", signer: `0x${(i + 1).toString(16).padStart(40, "0")}` as Hex, weight: 1n });

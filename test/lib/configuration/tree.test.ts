@@ -21,7 +21,7 @@ import {
 } from "../../../lib/configuration/tree";
 import { zeroSubtreeRoot, zeroSubtreeRoots } from "../../../lib/configuration/zero-subtrees";
 import type { Hex } from "../../../lib/hex";
-import { expectError, word } from "../fixtures";
+import { expectError, word } from "../../helpers/fixtures";
 
 const ZERO = `0x${"00".repeat(32)}` as Hex;
 const randomHash = (): Hex => `0x${randomBytes(32).toString("hex")}`;

@@ -14,7 +14,7 @@ import { hashMessage } from "../../../lib/payload/hash-message";
 import { PAYLOAD_TYPES, typedDataCalls, typedDataConfigUpdate, typedDataMessage } from "../../../lib/payload/typed-data";
 import type { CallsPayload } from "../../../lib/payload/types";
 import { MAX_UINT256 } from "../../../lib/hex";
-import { expectError, testAddress, testWallet, word } from "../fixtures";
+import { expectError, testAddress, testWallet, word } from "../../helpers/fixtures";
 
 const wallet = testAddress(10);
 const context = { wallet, chainId: 31337n };

@@ -3,7 +3,7 @@ import { concat, toBeHex } from "ethers";
 import { decodeSignature } from "../../../lib/signature/decode-signature";
 import { encodeSignature } from "../../../lib/signature/encode-signature";
 import type { WalletSignature } from "../../../lib/signature/types";
-import { expectError, testAddress, word } from "../fixtures";
+import { expectError, testAddress, word } from "../../helpers/fixtures";
 
 const sample: WalletSignature = {
   chainIdZero: true,

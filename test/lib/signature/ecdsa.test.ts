@@ -4,8 +4,8 @@ import { randomBytes } from "node:crypto";
 import { toBeHex, zeroPadValue, type BaseContract } from "ethers";
 import { SECP256K1_HALF_N, toLowS, toYParityAndS, tryRecoverEcdsa, tryRecoverEcdsaCompact } from "../../../lib/signature/ecdsa";
 import type { Hex } from "../../../lib/hex";
-import { deploy, REFERENCE_SOURCE } from "../solidity";
-import { testWallet, word } from "../fixtures";
+import { deploy, REFERENCE_SOURCE } from "../../helpers/solidity";
+import { testWallet, word } from "../../helpers/fixtures";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const w = (n: bigint) => zeroPadValue(toBeHex(n), 32) as Hex;

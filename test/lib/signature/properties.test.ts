@@ -12,7 +12,7 @@ import { encodeSignature } from "../../../lib/signature/encode-signature";
 import { signPayload } from "../../../lib/signature/sign-payload";
 import { ecdsaSigner, preapprovedDigestSigner } from "../../../lib/signature/signers";
 import { checkSignature } from "../../../lib/signature/verify-signature";
-import { bytes32, dedupe, flipBit, leaf, NUM_RUNS } from "../arbitraries";
+import { bytes32, dedupe, flipBit, leaf, NUM_RUNS } from "../../helpers/arbitraries";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const privateKey = () =>

@@ -15,8 +15,8 @@ import { signPayload } from "../../../lib/signature/sign-payload";
 import { ecdsaSigner, erc1271Signer, preapprovedDigestSigner, typedDataEcdsaSigner } from "../../../lib/signature/signers";
 import type { SignaturePart, WalletSignature } from "../../../lib/signature/types";
 import { checkSignature, verifySignature } from "../../../lib/signature/verify-signature";
-import { deploy, REFERENCE_SOURCE } from "../solidity";
-import { expectError, expectRejection, testAddress, testKey, testWallet, word } from "../fixtures";
+import { deploy, REFERENCE_SOURCE } from "../../helpers/solidity";
+import { expectError, expectRejection, testAddress, testKey, testWallet, word } from "../../helpers/fixtures";
 
 const wallet = testAddress(20);
 const payload = { calls: [{ target: testAddress(21), value: 1n }], space: 0n, nonce: 0n };

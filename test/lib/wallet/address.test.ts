@@ -3,7 +3,7 @@ import { network } from "hardhat";
 import { concat, getCreate2Address, keccak256 } from "ethers";
 import { Configuration } from "../../../lib/configuration/configuration";
 import { proxyInitCode, proxyRuntimeCode, WALLET_IMPLEMENTATION_SLOT, walletAddress } from "../../../lib/wallet/address";
-import { expectError, oneOfEachKind, testAddress, word } from "../fixtures";
+import { expectError, oneOfEachKind, testAddress, word } from "../../helpers/fixtures";
 
 // Runtime code of the widely deployed deterministic-deployment proxy (Arachnid/deterministic-deployment-proxy):
 // calldata = salt ‖ initCode, CREATE2s it, returns the 20-byte address. It stands in for a factory here.
