@@ -32,7 +32,8 @@ export interface EnclaveConfig {
   keyHolders: { holder: number; publicKey: string }[];
   pool?: { size?: number; cacheMs?: number };
   otp?: { ttlMs?: number; maxAttempts?: number };
-  oidc?: { ttlMs?: number; maxAttempts?: number };
+  /** OpenID logins: commitment TTL, attempts, and the oldest ID token accepted (`iat`, default 600 s). */
+  oidc?: { ttlMs?: number; maxAttempts?: number; maxTokenAgeSeconds?: number };
   /** How long a completed login binds the auth key (default 7 days). */
   authKeyLifetimeMs?: number;
   /** Longest attestation the service signs, in seconds (default 7 days). */
