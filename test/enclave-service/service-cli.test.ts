@@ -218,13 +218,13 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       });
     }
 
-    it("answers stale-nonce when a signed request is replayed", async () => {
+    it("answers stale-nonce when a signed request is replayed, also after it was refused", async () => {
       const nonce = BigInt(Date.now()) * 1000n + 999n;
       const first = await rawRequest(url, rootPem, { method: "GET", path: "/v1/identity", key, nonce });
       expect(first.json.code).to.equal("not-authenticated"); // signed fine, just not logged in
       const replay = await rawRequest(url, rootPem, { method: "GET", path: "/v1/identity", key, nonce });
-      // not-authenticated rolled back, so the nonce was not consumed: a later success consumes it.
-      expect(replay.json.code).to.equal("not-authenticated");
+      // A refused request uses up its nonce too: replayed once the cause is gone, it is still refused.
+      expect(replay.json.code).to.equal("stale-nonce");
       const { authKey } = await loginByEmail("nonce@example.com", key);
       const later = BigInt(Date.now()) * 1000n + 999_999n;
       const ok = await rawRequest(url, rootPem, { method: "GET", path: "/v1/identity", key: authKey, nonce: later });
