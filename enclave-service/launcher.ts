@@ -101,14 +101,14 @@ const READY_TIMEOUT_MS = 90_000;
  * await service.stopAll();
  */
 export async function startIdentityService(options: LaunchOptions = {}): Promise<RunningIdentityService> {
-  const dataDir = path.resolve(options.dataDir ?? path.join(process.cwd(), ".arbor"));
-  mkdirSync(path.join(dataDir, "logs"), { recursive: true, mode: 0o700 });
-  const rootsFile = path.join(dataDir, "attestation-root.pem");
-  const outboxFile = path.join(dataDir, "outbox.jsonl");
   const instanceCount = options.instances ?? 1;
   const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
   if (!Number.isInteger(instanceCount) || instanceCount < 1) throw new RangeError(`instances must be a positive integer, got ${instanceCount}`);
   if (instanceCount > 1 && !databaseUrl) throw new RangeError("more than one instance needs PostgreSQL (databaseUrl or DATABASE_URL): PGlite is private to one host");
+  const dataDir = path.resolve(options.dataDir ?? path.join(process.cwd(), ".arbor"));
+  mkdirSync(path.join(dataDir, "logs"), { recursive: true, mode: 0o700 });
+  const rootsFile = path.join(dataDir, "attestation-root.pem");
+  const outboxFile = path.join(dataDir, "outbox.jsonl");
   const supervise = options.supervise ?? true;
   const adminToken = randomBytes(32).toString("hex");
   writeFileSync(path.join(dataDir, "admin-token"), adminToken + "\n", { mode: 0o600 });
