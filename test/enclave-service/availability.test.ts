@@ -49,7 +49,9 @@ describe("enclave-service availability (PGlite)", function () {
     this.timeout(180_000);
     service = await startIdentityService({
       dataDir: data.dir,
-      enclave: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 }, reencryptIntervalMs: 0 },
+      // No pool key cached: every signature asks the key holders inside its transaction, so with
+      // four clients there are always transactions open and BEGINs queued behind them.
+      enclave: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 }, reencryptIntervalMs: 0, pool: { cacheMs: 0 } },
     });
     for (let i = 0; i < 4; i++) await login(`available-${i}@example.com`);
   });
