@@ -92,6 +92,20 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "login codes per destination",
+    sql: `
+      -- Login codes sent per destination (identity id: a hash, never the address) per fixed window,
+      -- shared by every enclave+host pair on this database (enclave/destination-limiter.ts).
+      CREATE TABLE login_destination_counts (
+        destination_id  text NOT NULL,
+        window_start_ms bigint NOT NULL,
+        sent            integer NOT NULL CHECK (sent > 0),
+        PRIMARY KEY (destination_id, window_start_ms)
+      );
+    `,
+  },
 ];
 
 /**
