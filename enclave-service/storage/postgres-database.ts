@@ -17,6 +17,8 @@ export async function openPostgresDatabase(url: string, schema?: string): Promis
     max: 8,
     // While the server restarts, a checkout fails after this long instead of waiting forever.
     connectionTimeoutMillis: 5_000,
+    // Names the host's sessions in pg_stat_activity (operators, and tests that terminate them).
+    application_name: schema === undefined ? "arbor-host" : `arbor-host:${schema}`,
     // A schema name that passed the check above is safe to put in the startup options.
     options: schema === undefined ? undefined : `-c search_path=${schema}`,
   });
