@@ -32,7 +32,7 @@ export function openApiDocument() {
     "410": errorResponse("commitment-expired"),
     "413": errorResponse("body-too-large"),
     "415": errorResponse("unsupported-media-type"),
-    "429": errorResponse("rate-limited, too-many-attempts"),
+    "429": errorResponse("rate-limited, destination-rate-limited (both with details.retryAfterMs and a Retry-After header), too-many-attempts"),
     "500": errorResponse("row-forged, row-rolled-back, pool-key-forged, internal-error"),
     "502": errorResponse("idp-unavailable, delivery-failed"),
     "503": errorResponse("custody-unavailable (details.holders names each key holder that failed), enclave-unavailable (sent by the host, unattested)"),

@@ -31,7 +31,11 @@ export interface EnclaveConfig {
   /** The three key holders' master public keys (base64 X25519), holder 1 first. */
   keyHolders: { holder: number; publicKey: string }[];
   pool?: { size?: number; cacheMs?: number };
-  otp?: { ttlMs?: number; maxAttempts?: number };
+  /**
+   * OTP codes: lifetime, attempts per code, and codes per destination (email/phone) per window,
+   * counted in the shared database (default 10 per hour).
+   */
+  otp?: { ttlMs?: number; maxAttempts?: number; perDestination?: { max: number; windowMs: number } };
   /** OpenID logins: commitment TTL, attempts, and the oldest ID token accepted (`iat`, default 600 s). */
   oidc?: { ttlMs?: number; maxAttempts?: number; maxTokenAgeSeconds?: number };
   /** How long a completed login binds the auth key (default 7 days). */
@@ -99,6 +103,10 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
         if (typeof p[f] !== "string" || p[f].length === 0) throw new EnclaveConfigError("required", `ecosystems.${id}.oidc[${i}].${f}`);
       }
     }
+  }
+  const pd = config.otp?.perDestination;
+  if (pd !== undefined && (!Number.isSafeInteger(pd.max) || pd.max < 1 || !Number.isSafeInteger(pd.windowMs) || pd.windowMs < 1000)) {
+    throw new EnclaveConfigError("max must be a positive integer and windowMs at least 1000", "otp.perDestination");
   }
   if (config.adminTokenSha256 !== undefined && !/^[0-9a-f]{64}$/.test(config.adminTokenSha256)) {
     throw new EnclaveConfigError("must be 64 lowercase hex digits", "adminTokenSha256");

@@ -11,9 +11,9 @@ import { header, type EnclaveResponse, type ForwardedRequest } from "./http-type
 import { KeyPool } from "./key-pool";
 import { OidcDirectory } from "./oidc-directory";
 import { completeOidc, initiateOidc } from "./oidc";
-import { completeLogin, initiateOtp } from "./otp";
+import { completeLogin, sendOtp, storeOtpCommitment, type SentOtp } from "./otp";
 import { RateLimiter } from "./rate-limiter";
-import { checkRequestSignature, claimNonce, consumeNonce } from "./request-auth";
+import { checkNonceFresh, checkRequestSignature, claimNonce, consumeNonce } from "./request-auth";
 import { MonotonicState } from "./monotonic-state";
 import { revokeBinding } from "./bind-identity";
 import type { RequestContext } from "./request-context";
@@ -24,7 +24,15 @@ import type { Channel } from "../channel/channel";
 type Body = Record<string, unknown>;
 type Route =
   | { auth: "none"; run: () => Promise<unknown> }
-  | { auth: "auth-key"; run: (ctx: RequestContext, body: Body) => Promise<unknown> }
+  | {
+      auth: "auth-key";
+      /**
+       * Slow outside calls (a login code sent, ...), run before the transaction with autocommit
+       * queries only, after a read-only nonce check; what it returns is handed to `run`.
+       */
+      outside?: (ctx: RequestContext, body: Body) => Promise<unknown>;
+      run: (ctx: RequestContext, body: Body, outside: any) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
   | { auth: "admin"; run: (body: Body) => Promise<unknown> };
 
 const MAX_ATTESTATION_NONCE_BYTES = 64;
@@ -71,9 +79,13 @@ export class IdentityEnclave {
       "/v1/auth/initiate": {
         POST: {
           auth: "auth-key",
-          run: (ctx, body) => {
+          outside: async (ctx, body) => {
             const t = body.identityType;
-            if (t === "email" || t === "phone") return initiateOtp(ctx, body, t);
+            return t === "email" || t === "phone" ? sendOtp(ctx, body, t) : undefined;
+          },
+          run: (ctx, body, sent: SentOtp | undefined) => {
+            const t = body.identityType;
+            if ((t === "email" || t === "phone") && sent !== undefined) return storeOtpCommitment(ctx, sent);
             if (t === "oidc") return initiateOidc(ctx, body);
             throw new ServiceError("invalid-request", 'identityType must be "email", "phone" or "oidc"', { field: "identityType" });
           },
@@ -147,6 +159,9 @@ export class IdentityEnclave {
     }
     const body = new Uint8Array(Buffer.from(JSON.stringify(payload), "utf8"));
     const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+    const retryAfterMs = (payload as { details?: { retryAfterMs?: unknown } })?.details?.retryAfterMs;
+    // Rate limits say when to come back in the standard header too (seconds, rounded up).
+    if (status === 429 && typeof retryAfterMs === "number") headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
     let nonce: Uint8Array | undefined;
     try {
       nonce = parseAttestationNonce(header(req, "x-attestation-nonce"));
@@ -197,13 +212,20 @@ export class IdentityEnclave {
     await (this.prepared ?? Promise.resolve()).catch(() => (this.prepared = this.pool.ensureGeneration()));
     const wait = this.limiter.take(authKey);
     if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
+    const now = Date.now();
+    let outside: unknown;
+    if (route.outside) {
+      // Finding 7: nothing slow runs while a transaction holds the database (PGlite has one connection).
+      await checkNonceFresh(this.link, authKey, nonce);
+      outside = await route.outside({ config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx: this.link }, body);
+    }
     let nonceStored = false;
     try {
       return await this.link.transaction(async (tx) => {
         await consumeNonce(tx, this.pool, authKey, nonce);
         nonceStored = true;
-        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now: Date.now(), tx };
-        return route.run(ctx, body);
+        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx };
+        return route.run(ctx, body, outside);
       });
     } catch (err) {
       // A refused request still uses up its nonce (in its own transaction), so it cannot be

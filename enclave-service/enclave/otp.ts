@@ -5,15 +5,32 @@ import { COMMITMENT_ID, failAttempt, insertCommitment, lockCommitment, type Comm
 import { identityId, normalizeEmail, normalizePhone } from "./identity-id";
 import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
+import { takeDestinationBudget } from "./destination-limiter";
 
 const CODE_DIGITS = 6;
 
+/** A login code that went out, waiting to be stored as a commitment ({@link storeOtpCommitment}). */
+export interface SentOtp {
+  id: string;
+  type: "email" | "phone";
+  ecosystem: string;
+  audience: string;
+  identityId: string;
+  challenge: string;
+  answerHash: Uint8Array;
+  maxAttempts: number;
+  expiresAt: number;
+}
+
 /**
- * Starts an email or phone login: stores a commitment bound to the requesting auth key (only the
- * hash of the expected answer, never the code) and sends a random code to the destination. If
- * sending fails, nothing is stored.
+ * First half of an email or phone login, run outside any database transaction (finding 7: a slow
+ * SMTP server must not hold the database for anyone else): checks the request, takes one unit of
+ * the destination's budget (shared by every instance), makes the code and sends it. Only the hash
+ * of the expected answer is kept. If sending fails, nothing is stored but the budget unit.
+ *
+ * @throws ServiceError invalid-request | unknown-ecosystem | origin-not-allowed | identity-type-disabled | destination-rate-limited | delivery-failed
  */
-export async function initiateOtp(ctx: RequestContext, body: Record<string, unknown>, type: "email" | "phone") {
+export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>, type: "email" | "phone"): Promise<SentOtp> {
   const { ecosystem, audience } = requireEcosystemAndAudience(ctx.config, body);
   const enabled = ctx.config.ecosystems[ecosystem].otp?.[type] ?? true;
   if (!enabled) throw new ServiceError("identity-type-disabled", `${type} login is off in ecosystem ${ecosystem}`, { ecosystem, type });
@@ -25,28 +42,12 @@ export async function initiateOtp(ctx: RequestContext, body: Record<string, unkn
   }
   const ttlMs = ctx.config.otp?.ttlMs ?? 10 * 60_000;
   const maxAttempts = ctx.config.otp?.maxAttempts ?? 5;
+  const destinationId = identityId(ecosystem, type, type, destination);
+  await takeDestinationBudget(ctx.tx, destinationId, ctx.now, ctx.config.otp?.perDestination);
   const id = randomBytes(16).toString("hex");
   const challenge = randomBytes(16).toString("hex");
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, "0");
   const answerHash = createHash("sha256").update(otpAnswer(challenge, code), "utf8").digest();
-  const expiresAt = ctx.now + ttlMs;
-  await insertCommitment(ctx, {
-    id,
-    ecosystem,
-    authKey: ctx.authKey,
-    identityType: type,
-    issuer: type,
-    identityId: identityId(ecosystem, type, type, destination),
-    audience,
-    answerHash: answerHash.toString("hex"),
-    secret: null,
-    attempts: 0,
-    maxAttempts,
-    expiresAt,
-    consumedAt: null,
-    createdAt: ctx.now,
-    version: 1,
-  });
   const minutes = Math.round(ttlMs / 60_000);
   try {
     if (type === "email") {
@@ -59,7 +60,32 @@ export async function initiateOtp(ctx: RequestContext, body: Record<string, unkn
       reason: (err as Error).message,
     });
   }
-  return { commitmentId: id, identityType: type, challenge, expiresAt, maxAttempts };
+  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: new Uint8Array(answerHash), maxAttempts, expiresAt: ctx.now + ttlMs };
+}
+
+/**
+ * Second half, in the request's transaction: stores the commitment bound to the requesting auth
+ * key. Its expiry runs from the request's start, before the code was sent.
+ */
+export async function storeOtpCommitment(ctx: RequestContext, sent: SentOtp) {
+  await insertCommitment(ctx, {
+    id: sent.id,
+    ecosystem: sent.ecosystem,
+    authKey: ctx.authKey,
+    identityType: sent.type,
+    issuer: sent.type,
+    identityId: sent.identityId,
+    audience: sent.audience,
+    answerHash: Buffer.from(sent.answerHash).toString("hex"),
+    secret: null,
+    attempts: 0,
+    maxAttempts: sent.maxAttempts,
+    expiresAt: sent.expiresAt,
+    consumedAt: null,
+    createdAt: ctx.now,
+    version: 1,
+  });
+  return { commitmentId: sent.id, identityType: sent.type, challenge: sent.challenge, expiresAt: sent.expiresAt, maxAttempts: sent.maxAttempts };
 }
 
 /**

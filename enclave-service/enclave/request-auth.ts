@@ -101,3 +101,18 @@ export function claimNonce(guard: MonotonicState, authKey: string, nonce: string
   }
   guard.saw("request-nonce", authKey, n, until);
 }
+
+/**
+ * Refuses a nonce that is not above the auth key's last one, without storing anything. Run before
+ * a request's outside calls (a login code sent, a token fetched), so that a replayed request is
+ * refused before it causes any; {@link consumeNonce} in the transaction stays the atomic check.
+ *
+ * @throws ServiceError stale-nonce
+ */
+export async function checkNonceFresh(db: Queryable, authKey: string, nonce: string): Promise<void> {
+  const last = await db.query("SELECT last_nonce FROM auth_key_nonces WHERE auth_key = $1", [authKey]);
+  const lastNonce = last.rows[0]?.last_nonce;
+  if (lastNonce !== undefined && BigInt(String(lastNonce)) >= BigInt(nonce)) {
+    throw new ServiceError("stale-nonce", "X-Arbor-Nonce must be greater than this auth key's last nonce", { nonce, lastNonce: String(lastNonce) });
+  }
+}

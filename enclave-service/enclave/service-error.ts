@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   "stale-timestamp": 401,
   "stale-nonce": 409,
   "rate-limited": 429,
+  "destination-rate-limited": 429,
   // Configuration the request names
   "unknown-ecosystem": 400,
   "origin-not-allowed": 403,

@@ -231,7 +231,9 @@ export interface SunkMail {
  * A real SMTP server on 127.0.0.1 that accepts every message and keeps it: the test's stand-in for
  * the user's mailbox. (No TLS: loopback only.)
  */
-export async function startSmtpSink(): Promise<{ url: string; mails: SunkMail[]; codeFor(to: string): string; close(): Promise<void> }> {
+export async function startSmtpSink(
+  options: { delayMs?: (to: string[]) => number } = {},
+): Promise<{ url: string; mails: SunkMail[]; codeFor(to: string): string; close(): Promise<void> }> {
   const mails: SunkMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -241,8 +243,12 @@ export async function startSmtpSink(): Promise<{ url: string; mails: SunkMail[];
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString("utf8") });
-        callback();
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        mails.push({ to, raw: Buffer.concat(chunks).toString("utf8") });
+        // A slow mail server answers the DATA command late (the finding-7 test).
+        const delay = options.delayMs?.(to) ?? 0;
+        if (delay > 0) setTimeout(() => callback(), delay);
+        else callback();
       });
     },
   });

@@ -154,7 +154,7 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
       const stored = await db.query("SELECT version FROM auth_commitments WHERE id = $1", [started.commitmentId]);
       expect(counted).to.be.at.most(3);
       // Version 1 at creation, +1 per counted attempt (the count itself is sealed).
-      expect(stored.rows[0].version - 1).to.equal(counted);
+      expect(Number(stored.rows[0].version) - 1).to.equal(counted);
     });
   });
 

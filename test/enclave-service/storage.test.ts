@@ -32,6 +32,7 @@ function storageSuite(name: string, open: () => Promise<{ db: Database; cleanup(
         );
         expect(tables.rows.map((r) => r.table_name)).to.deep.equal([
           "arbor_migrations", "auth_commitments", "auth_key_nonces", "auth_keys", "cipher_generations", "cipher_keys", "identity_signers",
+          "login_destination_counts",
         ]);
       });
 
