@@ -20,6 +20,9 @@ import { IdentityClientError } from "./identity-client-error";
 export const REQUEST_SIGNING_TAG = "arbor.request.v1";
 
 const SECP256K1_HALF_N = BigInt("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+/** The P-256 group order, and half of it: a signature (r, s) and its twin (r, n - s) both verify, only low s is taken. */
+export const P256_N = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+const P256_HALF_N = P256_N >> 1n;
 
 /** Header names, lowercase as node delivers them. */
 export const AUTH_HEADERS = {
@@ -120,6 +123,8 @@ export function verifyRequestSignature(authKeyId: string, canonical: string, sig
     }
   }
   if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) return false;
+  // A low s only (as for secp256k1), so a captured request has no second valid signature.
+  if (BigInt("0x" + signature.slice(66, 130)) > P256_HALF_N) return false;
   try {
     return verifySignature(
       "sha256",

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { Wallet } from "ethers";
 import { canonicalRequest, parseAuthKeyId, verifyRequestSignature, secp256k1AuthKey, p256AuthKey, otpAnswer, IdentityClientError } from "../../lib/identity";
+import { P256_N } from "../../lib/identity/request-signing";
 
 const fields = { method: "POST", path: "/v1/attestations?x=1", body: '{"a":1}', nonce: 7n, timestamp: 1_700_000_000_000 };
 
@@ -45,6 +46,19 @@ describe("identity/request-signing", () => {
       expect(verifyRequestSignature(key.id, canonical, high)).to.equal(false);
       expect(verifyRequestSignature(key.id, canonical, sig.slice(0, 100))).to.equal(false);
       expect(verifyRequestSignature(key.id, canonical, "zz")).to.equal(false);
+    });
+
+    it("rejects a P-256 signature when it is the high-s twin of a valid one, and the key only ever signs low s", async () => {
+      const key = await p256AuthKey();
+      for (let i = 0; i < 8; i++) {
+        const canonical = canonicalRequest({ ...fields, nonce: BigInt(i + 1) });
+        const sig = await key.sign(canonical);
+        const s = BigInt("0x" + sig.slice(66, 130));
+        expect(s <= P256_N >> 1n, "the key normalises to low s").to.equal(true);
+        expect(verifyRequestSignature(key.id, canonical, sig)).to.equal(true);
+        const twin = sig.slice(0, 66) + (P256_N - s).toString(16).padStart(64, "0");
+        expect(verifyRequestSignature(key.id, canonical, twin)).to.equal(false);
+      }
     });
 
     it("throws invalid-auth-key when the key id is malformed", () => {

@@ -175,7 +175,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       expect(codes.filter((x) => x === "wrong-answer").length).to.be.at.most(5);
       expect(codes.every((x) => ["wrong-answer", "too-many-attempts", "stale-nonce"].includes(x)), codes.join()).to.equal(true);
       // Whatever got through, the right code cannot win once five wrong answers were counted.
-      const later = new IdentityClient({ url, authKey: key, attestation: { roots: [rootPem] }, firstNonce: base + 1000n });
+      const later = new IdentityClient({ url, authKey: key, attestation: { roots: [rootPem], measurements: [measurement] }, firstNonce: base + 1000n });
       if (codes.filter((x) => x === "wrong-answer").length === 5) await expectRefusal(later.completeOtp(started, code), "too-many-attempts");
     });
   });
