@@ -35,6 +35,11 @@ export interface IdentityClientOptions {
    * still sends increasing nonces (up to 1000 requests per millisecond).
    */
   firstNonce?: bigint;
+  /**
+   * The service name requests are signed for. Default: the name the service announces in its
+   * attested GET /v1/health (read once, after the document is verified).
+   */
+  service?: string;
 }
 
 /** A raw, verified exchange: status, parsed body, and the verified attestation document. */
@@ -60,6 +65,7 @@ export class IdentityClient {
   private nonce: bigint;
   /** Signed exchanges run one at a time, so nonces reach the service in the order they were taken. */
   private queue: Promise<unknown> = Promise.resolve();
+  private service?: string;
 
   constructor(private readonly options: IdentityClientOptions) {
     if (!options.attestation || !Array.isArray(options.attestation.roots) || options.attestation.roots.length === 0) {
@@ -142,8 +148,8 @@ export class IdentityClient {
     return signed;
   }
 
-  health(): Promise<{ status: string; measurement: string }> {
-    return this.request<{ status: string; measurement: string }>("GET", "/v1/health", undefined, false).then((r) => r.body);
+  health(): Promise<{ status: string; measurement: string; service: string }> {
+    return this.request<{ status: string; measurement: string; service: string }>("GET", "/v1/health", undefined, false).then((r) => r.body);
   }
 
   openApi(): Promise<Record<string, unknown>> {
@@ -173,9 +179,14 @@ export class IdentityClient {
     const headers: Record<string, string> = { "x-attestation-nonce": Buffer.from(attestationNonce).toString("hex"), ...extraHeaders };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (signed) {
+      if (this.service === undefined) {
+        const announced = this.options.service ?? (await this.health()).service;
+        if (typeof announced !== "string" || announced.length === 0) throw new IdentityClientError("invalid-response", "the service announced no name to sign requests for");
+        this.service = announced;
+      }
       const nonce = (this.nonce += 1n);
       const timestamp = Date.now();
-      const canonical = canonicalRequest({ method, path, body: requestBody, nonce, timestamp });
+      const canonical = canonicalRequest({ service: this.service, method, path, body: requestBody, nonce, timestamp });
       headers[AUTH_HEADERS.key] = this.options.authKey.id;
       headers[AUTH_HEADERS.nonce] = nonce.toString();
       headers[AUTH_HEADERS.timestamp] = String(timestamp);

@@ -229,6 +229,17 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
     });
   });
 
+  describe("a request signed for another service", () => {
+    it("refuses with bad-signature naming this service when the request was signed for another deployment", async () => {
+      const victim = await login("victim-service@example.com");
+      const body = JSON.stringify({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 60 });
+      const elsewhere = await rawRequest(service.url, service.rootPem, { method: "POST", path: "/v1/attestations", key: victim.authKey, body, service: "other-deployment.example" });
+      expect(elsewhere.json.code).to.equal("bad-signature");
+      expect(elsewhere.json.details.service).to.equal("arbor-identity-local");
+      expect((await victim.c.health()).service).to.equal("arbor-identity-local");
+    });
+  });
+
   describe("IdentityClient under concurrent use", () => {
     it("completes 40 concurrent calls of one client without stale-nonce", async function () {
       this.timeout(120_000);
