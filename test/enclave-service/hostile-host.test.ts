@@ -65,7 +65,8 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
       databaseSchema: schema,
       smtpUrl: smtp.url,
       // No pool key stays in memory: every decryption goes to the key holders.
-      enclave: { pool: { cacheMs: 0, size: 2 }, otp: { maxAttempts: 3 }, reencryptIntervalMs: 0, rateLimit: { perSecond: 1000, burst: 1000 } },
+      // Logins last 3 days, under the 7-day attestation cap, so the cap by the login shows on its own.
+      enclave: { pool: { cacheMs: 0, size: 2 }, otp: { maxAttempts: 3 }, reencryptIntervalMs: 0, rateLimit: { perSecond: 1000, burst: 1000 }, authKeyLifetimeMs: 3 * 86400_000 },
     });
     db = await openPostgresDatabase(POSTGRES_URL, schema);
   });
@@ -223,7 +224,9 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
     it("keeps the sealed expiry when the host rewrites expires_at_ms, and caps the attestation's lifetime by it", async () => {
       const victim = await login("victim-expiry@example.com");
       await db.query("UPDATE auth_keys SET expires_at_ms = $2 WHERE auth_key = $1", [victim.authKey.id, Date.now() + 10 * 365 * 86400_000]);
-      const tooLong = await refusal(victim.c.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 7 * 86400 }));
+      // A minute past the sealed expiry, well within the service's 7-day cap.
+      const lifetimeSeconds = Math.floor((victim.login.authKeyExpiresAt - Date.now()) / 1000) + 60;
+      const tooLong = await refusal(victim.c.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds }));
       expect(tooLong.code).to.equal("lifetime-too-long");
       expect(Number(tooLong.details.authKeyExpiresAt)).to.equal(victim.login.authKeyExpiresAt);
     });
