@@ -36,7 +36,8 @@ export interface EnclaveConfig {
    * counted in the shared database (default 10 per hour).
    */
   otp?: { ttlMs?: number; maxAttempts?: number; perDestination?: { max: number; windowMs: number } };
-  oidc?: { ttlMs?: number; maxAttempts?: number };
+  /** OpenID logins: commitment TTL, attempts, and the oldest ID token accepted (`iat`, default 600 s). */
+  oidc?: { ttlMs?: number; maxAttempts?: number; maxTokenAgeSeconds?: number };
   /** How long a completed login binds the auth key (default 7 days). */
   authKeyLifetimeMs?: number;
   /** Longest attestation the service signs, in seconds (default 7 days). */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { otpAnswer } from "../../lib/identity/otp-answer";
 import { bindIdentity, type LoginResult } from "./bind-identity";
-import { COMMITMENT_ID, failAttempt, lockCommitment } from "./commitments";
+import { COMMITMENT_ID, failAttempt, insertCommitment, lockCommitment, type Commitment } from "./commitments";
 import { identityId, normalizeEmail, normalizePhone } from "./identity-id";
 import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
@@ -17,7 +17,8 @@ export interface SentOtp {
   audience: string;
   identityId: string;
   challenge: string;
-  answerHash: Uint8Array;
+  /** Hex sha256 of the expected answer (the code itself is never kept). */
+  answerHash: string;
   maxAttempts: number;
   expiresAt: number;
 }
@@ -60,7 +61,7 @@ export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>
       reason: (err as Error).message,
     });
   }
-  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: new Uint8Array(answerHash), maxAttempts, expiresAt: ctx.now + ttlMs };
+  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: answerHash.toString("hex"), maxAttempts, expiresAt: ctx.now + ttlMs };
 }
 
 /**
@@ -68,11 +69,23 @@ export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>
  * key. Its expiry runs from the request's start, before the code was sent.
  */
 export async function storeOtpCommitment(ctx: RequestContext, sent: SentOtp) {
-  await ctx.tx.query(
-    `INSERT INTO auth_commitments (id, ecosystem, auth_key, identity_type, issuer, identity_id, audience, answer_hash, max_attempts, expires_at_ms, created_at_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [sent.id, sent.ecosystem, ctx.authKey, sent.type, sent.type, sent.identityId, sent.audience, sent.answerHash, sent.maxAttempts, sent.expiresAt, ctx.now],
-  );
+  await insertCommitment(ctx, {
+    id: sent.id,
+    ecosystem: sent.ecosystem,
+    authKey: ctx.authKey,
+    identityType: sent.type,
+    issuer: sent.type,
+    identityId: sent.identityId,
+    audience: sent.audience,
+    answerHash: sent.answerHash,
+    secret: null,
+    attempts: 0,
+    maxAttempts: sent.maxAttempts,
+    expiresAt: sent.expiresAt,
+    consumedAt: null,
+    createdAt: ctx.now,
+    version: 1,
+  });
   return { commitmentId: sent.id, identityType: sent.type, challenge: sent.challenge, expiresAt: sent.expiresAt, maxAttempts: sent.maxAttempts };
 }
 
@@ -80,20 +93,20 @@ export async function storeOtpCommitment(ctx: RequestContext, sent: SentOtp) {
  * Completes an email or phone login. A wrong answer counts an attempt (stored even though the
  * request fails); the right one consumes the commitment and binds the auth key.
  */
-export async function completeOtp(ctx: RequestContext, commitment: Record<string, unknown>, body: Record<string, unknown>): Promise<LoginResult> {
+export async function completeOtp(ctx: RequestContext, commitment: Commitment, body: Record<string, unknown>): Promise<LoginResult> {
   const answer = requireString(body, "answer", { max: 64, pattern: /^[0-9a-f]{64}$/ });
   const given = createHash("sha256").update(answer, "utf8").digest();
-  const expected = Buffer.from(commitment.answer_hash as Uint8Array);
+  const expected = Buffer.from(commitment.answerHash ?? "", "hex");
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    await failAttempt(ctx.tx, commitment, "wrong-answer", "the answer does not match the code sent");
+    await failAttempt(ctx, commitment, "wrong-answer", "the answer does not match the code sent");
   }
-  const type = commitment.identity_type as "email" | "phone";
-  return bindIdentity(ctx, commitment, { id: String(commitment.identity_id), type, issuer: type });
+  const type = commitment.identityType as "email" | "phone";
+  return bindIdentity(ctx, commitment, { id: String(commitment.identityId), type, issuer: type });
 }
 
 /** Completes any commitment: locks it, then dispatches on its type. */
-export async function completeLogin(ctx: RequestContext, body: Record<string, unknown>, oidcComplete: (ctx: RequestContext, c: Record<string, unknown>, b: Record<string, unknown>) => Promise<LoginResult>) {
+export async function completeLogin(ctx: RequestContext, body: Record<string, unknown>, oidcComplete: (ctx: RequestContext, c: Commitment, b: Record<string, unknown>) => Promise<LoginResult>) {
   const id = requireString(body, "commitmentId", { max: 32, pattern: COMMITMENT_ID });
-  const commitment = await lockCommitment(ctx.tx, id, ctx.authKey, ctx.now);
-  return commitment.identity_type === "oidc" ? oidcComplete(ctx, commitment, body) : completeOtp(ctx, commitment, body);
+  const commitment = await lockCommitment(ctx, id, ctx.authKey, ctx.now);
+  return commitment.identityType === "oidc" ? oidcComplete(ctx, commitment, body) : completeOtp(ctx, commitment, body);
 }

@@ -1,6 +1,7 @@
 import type { EnclaveConfig } from "./enclave-config";
 import type { HostLink, Queryable } from "./host-link";
 import type { KeyPool } from "./key-pool";
+import type { MonotonicState } from "./monotonic-state";
 import type { OidcDirectory } from "./oidc-directory";
 import { ServiceError } from "./service-error";
 
@@ -9,6 +10,8 @@ export interface RequestContext {
   config: EnclaveConfig;
   link: HostLink;
   pool: KeyPool;
+  /** The enclave's rollback guard (monotonic-state.ts). */
+  guard: MonotonicState;
   oidc: OidcDirectory;
   /** The verified auth key id of the request. */
   authKey: string;

@@ -36,11 +36,17 @@ export const ERROR_STATUS = {
   "idp-unavailable": 502,
   "delivery-failed": 502,
   "not-authenticated": 401,
+  "binding-not-found": 404,
   // Signing
   "lifetime-too-long": 400,
   // Custody
   "custody-unavailable": 503,
-  "record-tampered": 500,
+  /** A row that carries authority was not written by the enclave (inserted, altered, moved, or under a host-made key). */
+  "row-forged": 500,
+  /** An authentic row older than one this enclave process already used (put back by the host). */
+  "row-rolled-back": 500,
+  /** A pool key its key holders never sealed: introduced by the host; nothing is sealed under it. */
+  "pool-key-forged": 500,
   // Operations
   "admin-unauthorized": 401,
   "internal-error": 500,

@@ -160,12 +160,12 @@ export function createHostIo(config: HostIoConfig): HostIoSession {
       config.log({ event: "fetch", method: a.method ?? "GET", url: `${url.origin}${url.pathname}`, status: res.status });
       return { status: res.status, headers: Object.fromEntries([...(res.headers as unknown as Iterable<[string, string]>)]), body };
     },
-    async "keyholder.release"(a: { holder: number; body: Uint8Array }) {
+    async "keyholder.release"(a: { holder: number; body: Uint8Array; route?: "seal" | "release" }) {
       const base = config.keyHolderUrls[a.holder - 1];
       if (base === undefined) throw new HostIoError("holder-unreachable", `no key holder ${a.holder} configured`, { holder: a.holder });
       let res: Response;
       try {
-        res = await fetch(`${base}/v1/release`, {
+        res = await fetch(`${base}/v1/${a.route === "seal" ? "seal" : "release"}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: Buffer.from(a.body),

@@ -87,8 +87,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { computeAddress } from "ethers";
 import { responseBinding, verifyAttestationDocument } from "../../lib/attestation";
 import { AUTH_HEADERS, canonicalRequest, type AuthKey } from "../../lib/identity";
-import { openWithPrivateKey } from "../../enclave-service/custody/x25519-box";
-import { combinePoolKey, shareAad, WRAP_INFO } from "../../enclave-service/custody/pool-key-shares";
+import { combinePoolKey } from "../../enclave-service/custody/pool-key-shares";
+import { holderSealKey, openHeldShare } from "../../enclave-service/custody/held-share";
 import { openRecord } from "../../enclave-service/custody/record-cipher";
 import { loadOrCreateMasterKey } from "../../enclave-service/key-holder/master-key";
 
@@ -179,9 +179,11 @@ export async function recoverSecretsOffline(dataDir: string, db: Pick<Database, 
   const poolKeys = new Map<string, Uint8Array>();
   for (const row of (await db.query("SELECT * FROM cipher_keys")).rows) {
     const id = String(row.id);
-    const shares = [1, 2, 3].map((i) => openWithPrivateKey(masters[i - 1].privateKey, row[`share_${i}`] as Uint8Array, WRAP_INFO, shareAad(id, i)));
+    const generation = Number(row.generation);
+    const keyCheck = row.key_check as Uint8Array;
+    const shares = [1, 2, 3].map((i) => openHeldShare(holderSealKey(masters[i - 1].privateKey), row[`share_${i}`] as Uint8Array, { keyId: id, generation, shareIndex: i, keyCheck }));
     shares.forEach((s, i) => secrets.push({ label: `share ${i + 1} of ${id}`, bytes: s }));
-    const key = await combinePoolKey(shares.slice(0, 2), id, row.key_check as Uint8Array);
+    const key = await combinePoolKey(shares.slice(0, 2), id, generation, keyCheck);
     poolKeys.set(id, key);
     secrets.push({ label: `pool key ${id}`, bytes: key });
   }
