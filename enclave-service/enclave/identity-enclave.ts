@@ -15,6 +15,7 @@ import { RateLimiter } from "./rate-limiter";
 import { checkRequestSignature, consumeNonce } from "./request-auth";
 import type { RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
+import { Upstream } from "./upstream";
 import { describeIdentity, signSessionAttestation } from "./sign-session-attestation";
 import type { Channel } from "../channel/channel";
 
@@ -39,6 +40,7 @@ export class IdentityEnclave {
   readonly link: HostLink;
   readonly pool: KeyPool;
   private readonly oidc: OidcDirectory;
+  readonly upstream: Upstream;
   private readonly limiter: RateLimiter;
   private readonly routes: Record<string, Record<string, Route>>;
   private jobTimer?: NodeJS.Timeout;
@@ -57,7 +59,8 @@ export class IdentityEnclave {
       config.keyHolders.map((h) => ({ holder: h.holder, publicKey: new Uint8Array(Buffer.from(h.publicKey, "base64")) })),
       { poolSize: config.pool?.size, cacheMs: config.pool?.cacheMs },
     );
-    this.oidc = new OidcDirectory(this.link);
+    this.upstream = new Upstream(channel, config.egress);
+    this.oidc = new OidcDirectory(this.upstream);
     this.limiter = new RateLimiter(config.rateLimit?.perSecond ?? 20, config.rateLimit?.burst ?? 40);
     const doc = openApiDocument();
     this.routes = {
@@ -177,7 +180,7 @@ export class IdentityEnclave {
     if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
     return this.link.transaction(async (tx) => {
       await consumeNonce(tx, authKey, nonce);
-      const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, oidc: this.oidc, authKey, now: Date.now(), tx };
+      const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, oidc: this.oidc, upstream: this.upstream, authKey, now: Date.now(), tx };
       return route.run(ctx, body);
     });
   }

@@ -2,6 +2,7 @@ import type { EnclaveConfig } from "./enclave-config";
 import type { HostLink, Queryable } from "./host-link";
 import type { KeyPool } from "./key-pool";
 import type { OidcDirectory } from "./oidc-directory";
+import type { Upstream } from "./upstream";
 import { ServiceError } from "./service-error";
 
 /** What a handler of an auth-key route gets. */
@@ -10,6 +11,8 @@ export interface RequestContext {
   link: HostLink;
   pool: KeyPool;
   oidc: OidcDirectory;
+  /** Outbound TLS through the host's relay. */
+  upstream: Upstream;
   /** The verified auth key id of the request. */
   authKey: string;
   now: number;
