@@ -18,6 +18,7 @@ import { MonotonicState } from "./monotonic-state";
 import { revokeBinding } from "./bind-identity";
 import type { RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
+import { Upstream } from "./upstream";
 import { describeIdentity, signSessionAttestation } from "./sign-session-attestation";
 import type { Channel } from "../channel/channel";
 
@@ -52,6 +53,7 @@ export class IdentityEnclave {
   /** Monotonic state of this enclave process (rollback guard, nonce claims). */
   readonly guard = new MonotonicState();
   private readonly oidc: OidcDirectory;
+  readonly upstream: Upstream;
   private readonly limiter: RateLimiter;
   private readonly routes: Record<string, Record<string, Route>>;
   private jobTimer?: NodeJS.Timeout;
@@ -70,7 +72,8 @@ export class IdentityEnclave {
       config.keyHolders.map((h) => ({ holder: h.holder, publicKey: new Uint8Array(Buffer.from(h.publicKey, "base64")) })),
       { poolSize: config.pool?.size, cacheMs: config.pool?.cacheMs },
     );
-    this.oidc = new OidcDirectory(this.link);
+    this.upstream = new Upstream(channel, config.egress);
+    this.oidc = new OidcDirectory(this.upstream);
     this.limiter = new RateLimiter(config.rateLimit?.perSecond ?? 20, config.rateLimit?.burst ?? 40);
     const doc = openApiDocument();
     this.routes = {
@@ -223,14 +226,14 @@ export class IdentityEnclave {
         await checkNonceFresh(this.link, this.pool, authKey, nonce);
         nonceFresh = true;
         outside = await route.outside(
-          { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx: this.link },
+          { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx: this.link },
           body,
         );
       }
       return await this.link.transaction(async (tx) => {
         await consumeNonce(tx, this.pool, authKey, nonce);
         nonceStored = true;
-        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx };
+        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx };
         return route.run(ctx, body, outside);
       });
     } catch (err) {

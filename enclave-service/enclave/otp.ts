@@ -52,11 +52,15 @@ export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>
   const minutes = Math.round(ttlMs / 60_000);
   try {
     if (type === "email") {
-      await ctx.link.sendMail(destination, "Your login code", `Your login code is ${code}. It expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this message.`);
+      const mail = { to: destination, subject: "Your login code", text: `Your login code is ${code}. It expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this message.` };
+      // With an SMTP server configured the enclave speaks TLS to it itself; the dev outbox is the host's.
+      if (ctx.config.smtp) await ctx.upstream.sendMail(ctx.config.smtp, mail);
+      else await ctx.link.sendMail(mail.to, mail.subject, mail.text);
     } else {
       await ctx.link.sendSms(destination, `Your login code is ${code} (expires in ${minutes} min).`);
     }
   } catch (err) {
+    if (err instanceof ServiceError) throw err;
     throw new ServiceError("delivery-failed", `the ${type === "email" ? "email" : "SMS"} could not be sent`, {
       reason: (err as Error).message,
     });
