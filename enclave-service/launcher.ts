@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { EcosystemConfig, EnclaveConfig } from "./enclave/enclave-config";
+import type { EcosystemConfig, EnclaveConfig, SmtpConfig } from "./enclave/enclave-config";
 import { enclaveMeasurement, REPO_ROOT } from "./enclave/measurement";
 
 /** How to start the identity service (every field has an embedded default). */
@@ -15,8 +15,15 @@ export interface LaunchOptions {
   /** PostgreSQL instead of PGlite (default: process.env.DATABASE_URL). */
   databaseUrl?: string;
   databaseSchema?: string;
-  /** SMTP server for email; default: the dev outbox. */
+  /**
+   * SMTP server the enclave sends email through: `smtps://host:465` (implicit TLS) or
+   * `smtp://host:587` (STARTTLS required); default: the host's dev outbox. Plain SMTP is not offered.
+   */
   smtpUrl?: string;
+  /** From header of login emails (default "Arbor <no-reply@arbor.local>"). */
+  mailFrom?: string;
+  /** PEM CA roots the enclave trusts for outbound TLS (default: Node's bundled roots); measured. */
+  caPem?: string[];
   ecosystems?: Record<string, EcosystemConfig>;
   /** Overrides merged into the enclave configuration (limits, pool, lifetimes). */
   enclave?: Partial<Omit<EnclaveConfig, "socketPath" | "keyHolders" | "ecosystems">>;
@@ -114,6 +121,7 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
   writeFileSync(path.join(dataDir, "admin-token"), adminToken + "\n", { mode: 0o600 });
 
   const processes = new Map<string, ServiceProcess>();
+  let enclaveConfig: EnclaveConfig | undefined;
   const specs = new Map<string, { entry: string; args: string[] }>();
   const logs = new Map<string, string>();
   const restartCounts = new Map<string, number>();
@@ -161,7 +169,7 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
       // code changes while the enclave starts (another edit lands), the enclave reports a different
       // measurement: start it again rather than run one the key holders would refuse.
       for (let attempt = 1; ; attempt++) {
-        const expected = enclaveMeasurement(REPO_ROOT);
+        const expected = enclaveMeasurement(REPO_ROOT, enclaveConfig);
         if (!options.allowedMeasurements) writeFileSync(allowFile, expected + "\n");
         const p = await launch(name, spec.entry, spec.args);
         const reported = String(p.ready.measurement);
@@ -246,7 +254,10 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
   }
 
   function launch(name: string, entry: string, args: string[]): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, ["-r", TS_NODE, path.join(__dirname, entry), ...args], {
+    // ARBOR_CPU_PROF_DIR: every child writes a V8 CPU profile there when it exits (how the
+    // README's profile of the service was taken).
+    const prof = process.env.ARBOR_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ARBOR_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...prof, "-r", TS_NODE, path.join(__dirname, entry), ...args], {
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json"), TS_NODE_TRANSPILE_ONLY: "true" },
@@ -310,6 +321,18 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
       }),
     );
 
+    const ecosystems = options.ecosystems ?? DEFAULT_ECOSYSTEMS;
+    const smtp = options.enclave?.smtp ?? (options.smtpUrl ? smtpConfigFromUrl(options.smtpUrl, options.mailFrom) : undefined);
+    // The allow list names every configured issuer and the SMTP server; it is measured with the rest.
+    const egressAllow = new Set(options.enclave?.egress?.allow ?? []);
+    for (const eco of Object.values(ecosystems)) {
+      for (const p of eco.oidc ?? []) {
+        const u = new URL(p.issuer);
+        egressAllow.add(`${u.hostname}:${u.port === "" ? 443 : u.port}`);
+      }
+    }
+    if (smtp) egressAllow.add(`${smtp.host}:${smtp.port}`);
+    const caPem = options.caPem ?? options.enclave?.egress?.caPem;
     for (let k = 1; k <= instanceCount; k++) {
       const suffix = k === 1 ? "" : `-${k}`;
       const instance: ServiceInstance = { url: "", rootPem: "", measurement: "", enclave: `enclave${suffix}`, host: `host${suffix}` };
@@ -317,10 +340,13 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
       // Unix socket paths are limited to ~107 bytes; a deep data dir falls back to the temp dir.
       let socketPath = path.join(dataDir, `enclave${suffix}.sock`);
       if (socketPath.length > 100) socketPath = path.join(os.tmpdir(), `arbor-${createHash("sha256").update(dataDir).digest("hex").slice(0, 16)}${suffix}.sock`);
-      const enclaveConfig: EnclaveConfig = {
+      // Every pair runs the same measured configuration; only the socket (not measured) differs.
+      enclaveConfig = {
         ...options.enclave,
         socketPath,
-        ecosystems: options.ecosystems ?? DEFAULT_ECOSYSTEMS,
+        ecosystems,
+        egress: { allow: [...egressAllow].sort(), ...(caPem ? { caPem } : {}) },
+        ...(smtp ? { smtp } : {}),
         keyHolders: holders.map((h) => ({ holder: Number(h.holder), publicKey: String(h.publicKey) })),
         adminTokenSha256: createHash("sha256").update(adminToken).digest("hex"),
       };
@@ -338,7 +364,6 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
       if (databaseUrl) hostArgs.push("--database-url", databaseUrl);
       else hostArgs.push("--pglite-dir", path.join(dataDir, "db"));
       if (options.databaseSchema) hostArgs.push("--database-schema", options.databaseSchema);
-      if (options.smtpUrl) hostArgs.push("--smtp-url", options.smtpUrl);
       const host = await launch(instance.host, "host/main.ts", [...hostArgs, "--port", String(k === 1 ? (options.port ?? 0) : 0)]);
       adopt(host);
       instance.url = String(host.ready.url);
@@ -350,6 +375,26 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
     await service.stopAll();
     throw err;
   }
+}
+
+/**
+ * An SMTP URL as the enclave's SMTP configuration: `smtps://[user:pass@]host[:465]` is implicit TLS,
+ * `smtp://[user:pass@]host[:587]` is STARTTLS, required.
+ *
+ * @example
+ * smtpConfigFromUrl("smtps://mail.example:465") // { host: "mail.example", port: 465, security: "tls", ... }
+ */
+export function smtpConfigFromUrl(url: string, from = "Arbor <no-reply@arbor.local>"): SmtpConfig {
+  const u = new URL(url);
+  if (u.protocol !== "smtps:" && u.protocol !== "smtp:") throw new RangeError(`${url} is not an smtp:// or smtps:// URL`);
+  const security = u.protocol === "smtps:" ? "tls" : "starttls";
+  return {
+    host: u.hostname,
+    port: u.port === "" ? (security === "tls" ? 465 : 587) : Number(u.port),
+    security,
+    from,
+    ...(u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : {}),
+  };
 }
 
 function terminate(child: ChildProcess, signal?: NodeJS.Signals): Promise<void> {

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { isLocalAttestationRoot } from "../../lib/attestation";
 
 /** An OpenID Connect provider an ecosystem accepts (Google, Apple, ... are configuration, not code). */
@@ -21,6 +22,29 @@ export interface EcosystemConfig {
   oidc?: OidcProviderConfig[];
 }
 
+/**
+ * Where the enclave may connect (through the host's TCP relay) and which certificate authorities it
+ * trusts there. Part of the measured configuration: the host cannot widen it.
+ */
+export interface EgressConfig {
+  /** Destinations as `host:port` (lower case), e.g. "accounts.google.com:443", "smtp.example:465". */
+  allow: string[];
+  /** PEM CA certificates TLS servers must chain to (default: Node's bundled Mozilla roots). */
+  caPem?: string[];
+}
+
+/** The SMTP server the enclave sends login codes through (TLS always: the host must not read codes). */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** "tls": implicit TLS (SMTPS, port 465); "starttls": STARTTLS required before MAIL FROM (port 587). */
+  security: "tls" | "starttls";
+  /** The From header, e.g. "Arbor <no-reply@arbor.example>". */
+  from: string;
+  user?: string;
+  pass?: string;
+}
+
 /** Everything the enclave process is started with. */
 export interface EnclaveConfig {
   /** Unix socket the enclave listens on (the stand-in for its vsock port). */
@@ -33,6 +57,10 @@ export interface EnclaveConfig {
   /** Production policy: refuses to run with a LOCAL attestation root. */
   production?: boolean;
   ecosystems: Record<string, EcosystemConfig>;
+  /** Outbound destinations and CA roots (default: none; OIDC and SMTP need entries here). */
+  egress?: EgressConfig;
+  /** SMTP from inside the enclave; without it, email goes to the host's dev outbox (refused in production). */
+  smtp?: SmtpConfig;
   /** The three key holders' master public keys (base64 X25519), holder 1 first. */
   keyHolders: { holder: number; publicKey: string }[];
   pool?: { size?: number; cacheMs?: number };
@@ -57,6 +85,43 @@ export interface EnclaveConfig {
   reencryptIntervalMs?: number;
   /** Largest request body the enclave handles (default 64 KiB). */
   maxBodyBytes?: number;
+}
+
+function requireAllowed(config: EnclaveConfig, host: string, port: number, field: string): void {
+  if (!(config.egress?.allow ?? []).map((a) => a.toLowerCase()).includes(`${host.toLowerCase()}:${port}`)) {
+    throw new EnclaveConfigError(`${host}:${port} must be in egress.allow`, field);
+  }
+}
+
+function validateEgress(config: EnclaveConfig): void {
+  const egress = config.egress;
+  if (egress !== undefined) {
+    if (!Array.isArray(egress.allow)) throw new EnclaveConfigError("must be a list of host:port", "egress.allow");
+    for (const a of egress.allow) {
+      const m = typeof a === "string" ? /^(\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(a) : null;
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new EnclaveConfigError(`${String(a)} is not host:port`, "egress.allow");
+    }
+    if (egress.caPem !== undefined) {
+      if (!Array.isArray(egress.caPem) || egress.caPem.length === 0) throw new EnclaveConfigError("a non-empty list of PEM certificates", "egress.caPem");
+      for (const [i, pem] of egress.caPem.entries()) {
+        try {
+          new X509Certificate(pem);
+        } catch {
+          throw new EnclaveConfigError("not a PEM certificate", `egress.caPem[${i}]`);
+        }
+      }
+    }
+  }
+  const smtp = config.smtp;
+  if (smtp !== undefined) {
+    if (typeof smtp.host !== "string" || smtp.host.length === 0) throw new EnclaveConfigError("required", "smtp.host");
+    if (!Number.isInteger(smtp.port) || smtp.port < 1 || smtp.port > 65535) throw new EnclaveConfigError("must be 1..65535", "smtp.port");
+    if (smtp.security !== "tls" && smtp.security !== "starttls") throw new EnclaveConfigError('must be "tls" or "starttls" (plain SMTP would show codes to the host)', "smtp.security");
+    if (typeof smtp.from !== "string" || smtp.from.length === 0) throw new EnclaveConfigError("required", "smtp.from");
+    requireAllowed(config, smtp.host, smtp.port, "smtp");
+  } else if (config.production === true) {
+    throw new EnclaveConfigError("production needs an SMTP server: the dev outbox is written by the host", "smtp");
+  }
 }
 
 /** A configuration the enclave refuses to start with. */
@@ -113,12 +178,22 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
       for (const f of ["issuer", "clientId", "clientSecret", "redirectUri"] as const) {
         if (typeof p[f] !== "string" || p[f].length === 0) throw new EnclaveConfigError("required", `ecosystems.${id}.oidc[${i}].${f}`);
       }
+      let issuer: URL;
+      try {
+        issuer = new URL(p.issuer);
+      } catch {
+        throw new EnclaveConfigError(`${p.issuer} is not a URL`, `ecosystems.${id}.oidc[${i}].issuer`);
+      }
+      // TLS ends in the enclave: a plain-http issuer would hand the host the token exchange.
+      if (issuer.protocol !== "https:") throw new EnclaveConfigError("issuers must be https URLs", `ecosystems.${id}.oidc[${i}].issuer`);
+      requireAllowed(config, issuer.hostname.replace(/^\[|\]$/g, ""), issuer.port === "" ? 443 : Number(issuer.port), `ecosystems.${id}.oidc[${i}].issuer`);
     }
   }
   const pd = config.otp?.perDestination;
   if (pd !== undefined && (!Number.isSafeInteger(pd.max) || pd.max < 1 || !Number.isSafeInteger(pd.windowMs) || pd.windowMs < 1000)) {
     throw new EnclaveConfigError("max must be a positive integer and windowMs at least 1000", "otp.perDestination");
   }
+  validateEgress(config);
   if (config.adminTokenSha256 !== undefined && !/^[0-9a-f]{64}$/.test(config.adminTokenSha256)) {
     throw new EnclaveConfigError("must be 64 lowercase hex digits", "adminTokenSha256");
   }

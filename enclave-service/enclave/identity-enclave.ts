@@ -18,6 +18,7 @@ import { MonotonicState } from "./monotonic-state";
 import { revokeBinding } from "./bind-identity";
 import type { RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
+import { Upstream } from "./upstream";
 import { describeIdentity, signSessionAttestation } from "./sign-session-attestation";
 import type { Channel } from "../channel/channel";
 
@@ -52,6 +53,7 @@ export class IdentityEnclave {
   /** Monotonic state of this enclave process (rollback guard, nonce claims). */
   readonly guard = new MonotonicState();
   private readonly oidc: OidcDirectory;
+  readonly upstream: Upstream;
   private readonly limiter: RateLimiter;
   private readonly routes: Record<string, Record<string, Route>>;
   private jobTimer?: NodeJS.Timeout;
@@ -70,7 +72,8 @@ export class IdentityEnclave {
       config.keyHolders.map((h) => ({ holder: h.holder, publicKey: new Uint8Array(Buffer.from(h.publicKey, "base64")) })),
       { poolSize: config.pool?.size, cacheMs: config.pool?.cacheMs },
     );
-    this.oidc = new OidcDirectory(this.link);
+    this.upstream = new Upstream(channel, config.egress);
+    this.oidc = new OidcDirectory(this.upstream);
     this.limiter = new RateLimiter(config.rateLimit?.perSecond ?? 20, config.rateLimit?.burst ?? 40);
     const doc = openApiDocument();
     this.routes = {
@@ -81,7 +84,7 @@ export class IdentityEnclave {
       "/v1/auth/initiate": {
         POST: {
           auth: "auth-key",
-          outside: async (ctx, body) => {
+          outside: async (ctx: RequestContext, body: Body) => {
             const t = body.identityType;
             return t === "email" || t === "phone" ? sendOtp(ctx, body, t) : undefined;
           },
@@ -215,25 +218,31 @@ export class IdentityEnclave {
     const wait = this.limiter.take(authKey);
     if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
     const now = Date.now();
-    let outside: unknown;
-    if (route.outside) {
-      // Finding 7: nothing slow runs while a transaction holds the database (PGlite has one connection).
-      await checkNonceFresh(this.link, authKey, nonce);
-      outside = await route.outside({ config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx: this.link }, body);
-    }
+    let nonceFresh = false;
     let nonceStored = false;
     try {
+      let outside: unknown;
+      if (route.outside) {
+        // Finding 7: nothing slow runs while a transaction holds the database (PGlite has one
+        // connection). A read-only nonce check first, so a replay is refused before it sends anything.
+        await checkNonceFresh(this.link, this.pool, authKey, nonce);
+        nonceFresh = true;
+        outside = await route.outside(
+          { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx: this.link },
+          body,
+        );
+      }
       return await this.link.transaction(async (tx) => {
         await consumeNonce(tx, this.pool, authKey, nonce);
         nonceStored = true;
-        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx };
+        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx };
         return route.run(ctx, body, outside);
       });
     } catch (err) {
       // A refused request still uses up its nonce (in its own transaction), so it cannot be
       // replayed later, on this or another instance, once the cause of the refusal is gone.
       const persisted = (err as { persist?: boolean }).persist === true;
-      if (nonceStored && !persisted) await this.link.transaction((tx) => consumeNonce(tx, this.pool, authKey, nonce)).catch(() => undefined);
+      if ((nonceStored || nonceFresh) && !persisted) await this.link.transaction((tx) => consumeNonce(tx, this.pool, authKey, nonce)).catch(() => undefined);
       throw err;
     }
   }

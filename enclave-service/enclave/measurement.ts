@@ -1,6 +1,8 @@
 import path from "node:path";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { measureCodeBundle } from "../../lib/attestation";
+import type { EnclaveConfig } from "./enclave-config";
 
 /**
  * The enclave's code bundle: every source file of this repository the enclave process may load,
@@ -111,8 +113,43 @@ function walk(dir: string, out: string[], pattern: RegExp): void {
  * @example
  * const pcr0 = enclaveMeasurement(); // "9f1c..."
  */
-export function enclaveMeasurement(repoRoot = REPO_ROOT): string {
-  return Buffer.from(measureCodeBundle(enclaveCodeBundle(repoRoot), { root: repoRoot })).toString("hex");
+export function enclaveMeasurement(repoRoot = REPO_ROOT, config?: EnclaveConfig): string {
+  const code = measureCodeBundle(enclaveCodeBundle(repoRoot), { root: repoRoot });
+  if (config === undefined) return Buffer.from(code).toString("hex");
+  // PCR0 covers the code and the configuration that decides whom the enclave trusts and talks to,
+  // the way a Nitro image has its configuration baked in: a host that edits the allow list, the CA
+  // roots, the SMTP server or an ecosystem's apps gets another PCR0, which clients and key holders refuse.
+  const configDigest = createHash("sha384").update(canonicalJson(measuredConfiguration(config)), "utf8").digest();
+  return createHash("sha384").update("arbor.enclave.pcr0.v1\n", "utf8").update(code).update(configDigest).digest("hex");
+}
+
+/**
+ * The measured part of an enclave configuration: everything but the socket path, operational limits
+ * and secrets (OIDC client secrets and the SMTP password are covered by who holds the configuration,
+ * not by a hash anyone can brute-force).
+ */
+export function measuredConfiguration(config: EnclaveConfig): unknown {
+  return {
+    production: config.production === true,
+    // The name signed requests must carry: part of who this enclave is.
+    serviceName: config.serviceName ?? null,
+    egress: config.egress ?? null,
+    smtp: config.smtp ? { ...config.smtp, pass: undefined } : null,
+    ecosystems: Object.fromEntries(
+      Object.entries(config.ecosystems).map(([id, eco]) => [id, { ...eco, oidc: (eco.oidc ?? []).map((p) => ({ ...p, clientSecret: undefined })) }]),
+    ),
+    keyHolders: config.keyHolders,
+  };
+}
+
+/** JSON with sorted keys and no undefined members: one byte string per value. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
 /**

@@ -89,13 +89,14 @@ export async function completeOidc(ctx: RequestContext, commitment: Commitment, 
   const basic = Buffer.from(`${encodeURIComponent(provider.clientId)}:${encodeURIComponent(provider.clientSecret)}`).toString("base64");
   let res;
   try {
-    res = await ctx.link.fetch({
+    res = await ctx.upstream.fetch({
       url: meta.token_endpoint,
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}`, accept: "application/json" },
       body: new Uint8Array(Buffer.from(form.toString(), "utf8")),
     });
   } catch (err) {
+    if (err instanceof ServiceError && err.code !== "upstream-unavailable") throw err;
     throw new ServiceError("idp-unavailable", `token endpoint unreachable: ${(err as Error).message}`, { issuer });
   }
   let token: { id_token?: unknown; error?: unknown };

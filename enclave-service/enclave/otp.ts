@@ -17,7 +17,8 @@ export interface SentOtp {
   audience: string;
   identityId: string;
   challenge: string;
-  answerHash: Uint8Array;
+  /** Hex sha256 of the expected answer (the code itself is never kept). */
+  answerHash: string;
   maxAttempts: number;
   expiresAt: number;
 }
@@ -51,16 +52,20 @@ export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>
   const minutes = Math.round(ttlMs / 60_000);
   try {
     if (type === "email") {
-      await ctx.link.sendMail(destination, "Your login code", `Your login code is ${code}. It expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this message.`);
+      const mail = { to: destination, subject: "Your login code", text: `Your login code is ${code}. It expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this message.` };
+      // With an SMTP server configured the enclave speaks TLS to it itself; the dev outbox is the host's.
+      if (ctx.config.smtp) await ctx.upstream.sendMail(ctx.config.smtp, mail);
+      else await ctx.link.sendMail(mail.to, mail.subject, mail.text);
     } else {
       await ctx.link.sendSms(destination, `Your login code is ${code} (expires in ${minutes} min).`);
     }
   } catch (err) {
+    if (err instanceof ServiceError) throw err;
     throw new ServiceError("delivery-failed", `the ${type === "email" ? "email" : "SMS"} could not be sent`, {
       reason: (err as Error).message,
     });
   }
-  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: new Uint8Array(answerHash), maxAttempts, expiresAt: ctx.now + ttlMs };
+  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: answerHash.toString("hex"), maxAttempts, expiresAt: ctx.now + ttlMs };
 }
 
 /**
@@ -76,7 +81,7 @@ export async function storeOtpCommitment(ctx: RequestContext, sent: SentOtp) {
     issuer: sent.type,
     identityId: sent.identityId,
     audience: sent.audience,
-    answerHash: Buffer.from(sent.answerHash).toString("hex"),
+    answerHash: sent.answerHash,
     secret: null,
     attempts: 0,
     maxAttempts: sent.maxAttempts,

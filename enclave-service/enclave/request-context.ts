@@ -3,6 +3,7 @@ import type { HostLink, Queryable } from "./host-link";
 import type { KeyPool } from "./key-pool";
 import type { MonotonicState } from "./monotonic-state";
 import type { OidcDirectory } from "./oidc-directory";
+import type { Upstream } from "./upstream";
 import { ServiceError } from "./service-error";
 
 /** What a handler of an auth-key route gets. */
@@ -13,6 +14,8 @@ export interface RequestContext {
   /** The enclave's rollback guard (monotonic-state.ts). */
   guard: MonotonicState;
   oidc: OidcDirectory;
+  /** Outbound TLS through the host's relay. */
+  upstream: Upstream;
   /** The verified auth key id of the request. */
   authKey: string;
   now: number;

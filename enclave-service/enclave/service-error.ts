@@ -35,6 +35,10 @@ export const ERROR_STATUS = {
   "id-token-invalid": 401,
   "idp-unavailable": 502,
   "delivery-failed": 502,
+  // Outbound connections (TLS ends in the enclave, the host relays bytes)
+  "upstream-not-allowed": 502,
+  "upstream-unavailable": 502,
+  "upstream-tls-failed": 502,
   "not-authenticated": 401,
   "binding-not-found": 404,
   // Signing

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import type { Database, DatabaseTransaction } from "../storage/database";
 import type { ChannelHandler } from "../channel/channel";
 import type { MailSender, SmsSender } from "./senders";
@@ -28,9 +29,8 @@ export interface HostIoConfig {
   txMaxMs?: number;
 }
 
-const MAX_FETCH_BYTES = 1024 * 1024;
-const FETCH_TIMEOUT_MS = 10_000;
 const HOLDER_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The I/O served to one enclave connection. */
 export interface HostIoSession {
@@ -46,8 +46,9 @@ export interface HostIoSession {
 
 /**
  * The I/O the host performs for one enclave connection. Everything here handles ciphertext, public
- * data, or data the enclave chose to reveal (an email to send, a URL to fetch); no handler ever
- * receives a plaintext key.
+ * data, or data the enclave chose to reveal (a dev-outbox message, a host:port to relay to); no
+ * handler ever receives a plaintext key, and outbound TLS runs inside the enclave over `tcp.open`
+ * streams.
  *
  * Every transaction begun here ends: at commit/rollback, after `txIdleMs` without a statement,
  * after `txMaxMs` in all, or when the session closes (the enclave went away). A crashed enclave
@@ -135,30 +136,50 @@ export function createHostIo(config: HostIoConfig): HostIoSession {
       config.log({ event: "sms-sent", to: a.to });
       return null;
     },
-    async "http.fetch"(a: { url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }) {
-      let url: URL;
-      try {
-        url = new URL(a.url);
-      } catch {
-        throw new HostIoError("fetch-failed", `not a URL: ${a.url}`);
+    /**
+     * The TCP relay (what Nitro's vsock proxy does): connects to host:port and carries raw bytes
+     * both ways on the stream the enclave announced. TLS runs end to end between the enclave and
+     * the server, so the host sees only ciphertext (and, for STARTTLS, the plaintext greeting).
+     */
+    async "tcp.open"(a: { stream: number; host: string; port: number }, channel) {
+      if (typeof a.host !== "string" || a.host.length === 0 || a.host.length > 253 || !Number.isInteger(a.port) || a.port < 1 || a.port > 65535) {
+        throw new HostIoError("connect-failed", "tcp.open needs a host name and a port 1..65535");
       }
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new HostIoError("fetch-failed", `refusing ${url.protocol} URL`);
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: a.method ?? "GET",
-          headers: a.headers,
-          body: a.body === undefined ? undefined : Buffer.from(a.body),
-          redirect: "manual",
-          signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      const socket = net.connect({ host: a.host, port: a.port });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new HostIoError("connect-failed", `${a.host}:${a.port} did not accept within ${CONNECT_TIMEOUT_MS} ms`));
+        }, CONNECT_TIMEOUT_MS);
+        socket.once("connect", () => {
+          clearTimeout(timer);
+          resolve();
         });
+        socket.once("error", (err) => {
+          clearTimeout(timer);
+          reject(new HostIoError("connect-failed", `${a.host}:${a.port}: ${err.message}`));
+        });
+      });
+      let stream;
+      try {
+        stream = channel.acceptStream(a.stream);
       } catch (err) {
-        throw new HostIoError("fetch-failed", `${a.method ?? "GET"} ${url.origin}${url.pathname} failed: ${(err as Error).message}`);
+        socket.destroy();
+        throw new HostIoError("connect-failed", (err as Error).message);
       }
-      const body = new Uint8Array(await res.arrayBuffer());
-      if (body.length > MAX_FETCH_BYTES) throw new HostIoError("fetch-failed", `response from ${url.origin} exceeds ${MAX_FETCH_BYTES} bytes`);
-      config.log({ event: "fetch", method: a.method ?? "GET", url: `${url.origin}${url.pathname}`, status: res.status });
-      return { status: res.status, headers: Object.fromEntries([...(res.headers as unknown as Iterable<[string, string]>)]), body };
+      socket.on("data", (chunk: Buffer) => stream.write(chunk));
+      socket.on("end", () => stream.end());
+      // A clean close already ended the stream; only a failed connection resets it.
+      socket.on("close", (hadError) => {
+        if (hadError) stream.destroy();
+      });
+      socket.on("error", () => stream.destroy());
+      stream.on("data", (chunk: Buffer) => socket.write(chunk));
+      stream.on("end", () => socket.end());
+      stream.on("close", () => socket.destroy());
+      stream.on("error", () => socket.destroy());
+      config.log({ event: "tcp-open", host: a.host, port: a.port });
+      return null;
     },
     async "keyholder.release"(a: { holder: number; body: Uint8Array; route?: "seal" | "release" }) {
       const base = config.keyHolderUrls[a.holder - 1];

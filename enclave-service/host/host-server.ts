@@ -6,7 +6,7 @@ import { openDatabase, type DatabaseConfig } from "../storage/open-database";
 import type { Database } from "../storage/database";
 import { readBody } from "../http/read-body";
 import { createHostIo, type HostIoSession } from "./host-io";
-import { loadSmsSender, outboxMailSender, outboxSmsSender, smtpMailSender, type MailSender } from "./senders";
+import { loadSmsSender, outboxMailSender, outboxSmsSender, type MailSender } from "./senders";
 
 /** The host's configuration. */
 export interface HostConfig {
@@ -17,10 +17,7 @@ export interface HostConfig {
   /** The enclave's Unix socket. */
   enclaveSocket: string;
   database: DatabaseConfig;
-  /** SMTP URL; without it, email goes to the dev outbox. */
-  smtpUrl?: string;
-  mailFrom?: string;
-  /** Dev outbox file (email without SMTP, and SMS by default). */
+  /** Dev outbox file (email when the enclave has no SMTP server, and SMS by default). */
   outboxFile: string;
   /** Module exporting createSmsSender(); default: the dev outbox. */
   smsSender?: string;
@@ -35,7 +32,7 @@ const ENCLAVE_TIMEOUT_MS = 60_000;
 /**
  * Starts the host: terminates HTTP, forwards every request's exact bytes to the enclave and sends
  * back exactly the bytes (and attestation header) the enclave returns; serves the enclave's I/O
- * (database, mail, SMS, HTTP fetches, key-holder relay). It never holds a plaintext key.
+ * (database, dev outbox, SMS, the TCP relay for the enclave's TLS, key-holder relay). It never holds a plaintext key.
  *
  * @example
  * const host = await startHost({ enclaveSocket, database: { pgliteDir }, outboxFile, keyHolderUrls });
@@ -45,9 +42,9 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
   const write = config.log ?? ((line: string) => process.stdout.write(line + "\n"));
   const log = (entry: Record<string, unknown>) => write(JSON.stringify({ at: new Date().toISOString(), ...entry }));
   const db = await openDatabase(config.database);
-  const mail: MailSender = config.smtpUrl
-    ? smtpMailSender(config.smtpUrl, config.mailFrom ?? "Arbor <no-reply@arbor.local>")
-    : outboxMailSender(config.outboxFile, write);
+  // Real email is sent by the enclave itself (TLS to the SMTP server over the relay); the host only
+  // writes the development outbox.
+  const mail: MailSender = outboxMailSender(config.outboxFile, write);
   const sms = config.smsSender ? loadSmsSender(config.smsSender) : outboxSmsSender(config.outboxFile, write);
   const ioConfig = { db, mail, sms, keyHolderUrls: config.keyHolderUrls, log };
   let session: HostIoSession | undefined;

@@ -228,26 +228,38 @@ import { SMTPServer } from "smtp-server";
 export interface SunkMail {
   to: string[];
   raw: string;
+  /** Whether the session was TLS when the message came in. */
+  secure: boolean;
 }
 
 /**
  * A real SMTP server on 127.0.0.1 that accepts every message and keeps it: the test's stand-in for
- * the user's mailbox. (No TLS: loopback only.)
+ * the user's mailbox. With `tls`, it serves STARTTLS (`mode: "starttls"`) or implicit TLS
+ * (`"implicit"`) with the given certificate; without, plain SMTP (loopback only).
  */
 export async function startSmtpSink(
-  options: { delayMs?: (to: string[]) => number } = {},
-): Promise<{ url: string; mails: SunkMail[]; codeFor(to: string): string; close(): Promise<void> }> {
+  options: { tls?: { mode: "starttls" | "implicit"; key: string; cert: string }; delayMs?: (to: string[]) => number } = {},
+): Promise<{
+  url: string;
+  host: string;
+  port: number;
+  mails: SunkMail[];
+  codeFor(to: string): string;
+  close(): Promise<void>;
+}> {
   const mails: SunkMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
+    disabledCommands: options.tls ? ["AUTH"] : ["STARTTLS", "AUTH"],
+    secure: options.tls?.mode === "implicit",
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
         const to = session.envelope.rcptTo.map((r) => r.address);
-        mails.push({ to, raw: Buffer.concat(chunks).toString("utf8") });
+        mails.push({ to, raw: Buffer.concat(chunks).toString("utf8"), secure: session.secure });
         // A slow mail server answers the DATA command late (the finding-7 test).
         const delay = options.delayMs?.(to) ?? 0;
         if (delay > 0) setTimeout(() => callback(), delay);
@@ -255,10 +267,14 @@ export async function startSmtpSink(
       });
     },
   });
+  // A TLS client that gives up mid-handshake is an expected event in the hostile-host tests.
+  server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.server.address() as { port: number }).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${options.tls?.mode === "implicit" ? "smtps" : "smtp"}://127.0.0.1:${port}`,
+    host: "127.0.0.1",
+    port,
     mails,
     codeFor(to: string) {
       const mine = mails.filter((m) => m.to.includes(to));
