@@ -180,7 +180,7 @@ export class IdentityEnclave {
     if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
     return this.link.transaction(async (tx) => {
       await consumeNonce(tx, authKey, nonce);
-      const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, oidc: this.oidc, upstream: this.upstream, authKey, now: Date.now(), tx };
+      const ctx: RequestContext = { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, oidc: this.oidc, upstream: this.upstream, authKey, now: Date.now(), tx };
       return route.run(ctx, body);
     });
   }

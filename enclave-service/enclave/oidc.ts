@@ -4,7 +4,7 @@ import { bindIdentity, type LoginResult } from "./bind-identity";
 import { failAttempt } from "./commitments";
 import { identityId } from "./identity-id";
 import type { OidcProviderConfig } from "./enclave-config";
-import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
+import { requireApp, requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
 import { ENCRYPTED_COLUMNS } from "./key-pool";
 
@@ -30,6 +30,7 @@ function findProvider(ctx: RequestContext, ecosystem: string, issuer: string): O
  */
 export async function initiateOidc(ctx: RequestContext, body: Record<string, unknown>) {
   const { ecosystem, audience } = requireEcosystemAndAudience(ctx.config, body);
+  requireApp(ctx, ecosystem, audience);
   const issuer = requireString(body, "issuer", { max: 512 });
   const provider = findProvider(ctx, ecosystem, issuer);
   const meta = await ctx.oidc.provider(issuer);

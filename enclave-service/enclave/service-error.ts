@@ -21,6 +21,9 @@ export const ERROR_STATUS = {
   // Configuration the request names
   "unknown-ecosystem": 400,
   "origin-not-allowed": 403,
+  "origin-required": 400,
+  "unknown-app": 403,
+  "audience-not-allowed": 403,
   "unknown-provider": 400,
   "identity-type-disabled": 400,
   // Authentication

@@ -23,6 +23,12 @@ export interface IdentityClientOptions {
   authKey: AuthKey;
   attestation: AttestationPolicy;
   /**
+   * The app's web origin, sent as `Origin` on every request. The service lets an origin ask only
+   * for the audiences its ecosystem lists for that app. In a browser, leave it out: the browser
+   * sets `Origin` itself and a page cannot change it.
+   */
+  origin?: string;
+  /**
    * First request nonce. Default: unix ms × 1000, so a client restarted with the same auth key
    * still sends increasing nonces (up to 1000 requests per millisecond).
    */
@@ -133,6 +139,7 @@ export class IdentityClient {
     const requestBody = body === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(JSON.stringify(body), "utf8"));
     const attestationNonce = new Uint8Array(randomBytes(16));
     const headers: Record<string, string> = { "x-attestation-nonce": Buffer.from(attestationNonce).toString("hex"), ...extraHeaders };
+    if (this.options.origin !== undefined && headers.origin === undefined) headers.origin = this.options.origin;
     if (body !== undefined) headers["content-type"] = "application/json";
     if (signed) {
       const nonce = (this.nonce += 1n);

@@ -48,7 +48,7 @@ describe("enclave-service outbound TLS (ends in the enclave, the host relays byt
     let service: RunningIdentityService;
     const data = tempDir("tls-starttls");
     const client = (authKey: AuthKey = secp256k1AuthKey()) =>
-      new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+      new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
     before(async function () {
       this.timeout(180_000);
@@ -180,7 +180,7 @@ describe("enclave-service outbound TLS (ends in the enclave, the host relays byt
     let relay: HostileRelay;
     let service: RunningIdentityService;
     const data = tempDir("tls-implicit");
-    const client = () => new IdentityClient({ url: service.url, authKey: secp256k1AuthKey(), attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+    const client = () => new IdentityClient({ url: service.url, origin: AUDIENCE, authKey: secp256k1AuthKey(), attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
     before(async function () {
       this.timeout(180_000);
