@@ -241,12 +241,25 @@ export class IdentityClient {
       return { ...inner, header: (name) => lower[name.toLowerCase()] ?? null };
     }
     // In clear: the enclave refused the envelope (or something else answered). Verified like any response.
-    this.verify(res.status, (n) => res.headers.get(n), "POST", SEALED_PATH, envelope, outerBody, outerNonce);
+    let bound = true;
+    try {
+      this.verify(res.status, (n) => res.headers.get(n), "POST", SEALED_PATH, envelope, outerBody, outerNonce);
+    } catch (err) {
+      // A host that alters the envelope makes the enclave's refusal bind the bytes it got, not ours.
+      // Such a document is still checked (root, PCR0, nonce) and is only ever read as a refusal.
+      if (!(err instanceof IdentityClientError) || err.details.attestationCode !== "user-data-mismatch") throw err;
+      this.verify(res.status, (n) => res.headers.get(n), "POST", SEALED_PATH, envelope, outerBody, outerNonce, false);
+      bound = false;
+    }
     let e: ServiceErrorBody;
     try {
       e = JSON.parse(Buffer.from(outerBody).toString("utf8")) as ServiceErrorBody;
     } catch {
       throw new IdentityClientError("invalid-response", "the service answered a sealed request with a body that is not JSON", {}, res.status);
+    }
+    if (!bound) {
+      const code = e.code === "sealed-request-invalid" || e.code === "sealed-key-unknown" ? e.code : "attestation-invalid";
+      throw new IdentityClientError(code, "the sealed request was altered on the way; the enclave refused it", { ...(e.details ?? {}), requestAltered: true }, res.status);
     }
     if (e.code === "sealed-key-unknown" && !retried) {
       this.pinnedKey = undefined;
@@ -263,6 +276,7 @@ export class IdentityClient {
     requestBody: Uint8Array,
     responseBody: Uint8Array,
     nonce: Uint8Array,
+    bind = true,
   ): VerifiedAttestationDocument {
     const header = getHeader("x-attestation-document");
     if (!header) {
@@ -282,7 +296,7 @@ export class IdentityClient {
         production: policy.production === true,
         nonce,
         // A body over the host's limit never reaches the enclave: its 413 binds an empty request body.
-        userData: responseBinding({ method, path, requestBody: status === 413 ? new Uint8Array(0) : requestBody, status: status, responseBody }),
+        userData: !bind ? undefined : responseBinding({ method, path, requestBody: status === 413 ? new Uint8Array(0) : requestBody, status: status, responseBody }),
       });
     } catch (err) {
       if (err instanceof AttestationError) {
