@@ -64,6 +64,11 @@ export interface SmtpConfig {
 export interface EnclaveConfig {
   /** Unix socket the enclave listens on (the stand-in for its vsock port). */
   socketPath: string;
+  /**
+   * The name requests are signed for (lib/identity request signing), announced by GET /v1/health.
+   * Default "arbor-identity-local"; production requires a name of its own (e.g. its public host).
+   */
+  serviceName?: string;
   /** Production policy: refuses to run with a LOCAL attestation root. */
   production?: boolean;
   ecosystems: Record<string, EcosystemConfig>;
@@ -74,8 +79,13 @@ export interface EnclaveConfig {
   /** The three key holders' master public keys (base64 X25519), holder 1 first. */
   keyHolders: { holder: number; publicKey: string }[];
   pool?: { size?: number; cacheMs?: number };
-  otp?: { ttlMs?: number; maxAttempts?: number };
-  oidc?: { ttlMs?: number; maxAttempts?: number };
+  /**
+   * OTP codes: lifetime, attempts per code, and codes per destination (email/phone) per window,
+   * counted in the shared database (default 10 per hour).
+   */
+  otp?: { ttlMs?: number; maxAttempts?: number; perDestination?: { max: number; windowMs: number } };
+  /** OpenID logins: commitment TTL, attempts, and the oldest ID token accepted (`iat`, default 600 s). */
+  oidc?: { ttlMs?: number; maxAttempts?: number; maxTokenAgeSeconds?: number };
   /** How long a completed login binds the auth key (default 7 days). */
   authKeyLifetimeMs?: number;
   /** Longest attestation the service signs, in seconds (default 7 days). */
@@ -158,6 +168,12 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
     throw new EnclaveConfigError("production configuration refuses the LOCAL attestation root; run inside AWS Nitro", "production");
   }
   if (typeof config.socketPath !== "string" || config.socketPath.length === 0) throw new EnclaveConfigError("required", "socketPath");
+  if (config.serviceName !== undefined && (typeof config.serviceName !== "string" || !/^[\x21-\x7e]{1,253}$/.test(config.serviceName))) {
+    throw new EnclaveConfigError("must be 1..253 printable characters without spaces", "serviceName");
+  }
+  if (config.production === true && (config.serviceName === undefined || config.serviceName === "arbor-identity-local")) {
+    throw new EnclaveConfigError("production needs a service name of its own", "serviceName");
+  }
   if (!Array.isArray(config.keyHolders) || config.keyHolders.length !== 3) throw new EnclaveConfigError("exactly three key holders", "keyHolders");
   config.keyHolders.forEach((h, i) => {
     if (h.holder !== i + 1) throw new EnclaveConfigError(`must be holder ${i + 1}`, `keyHolders[${i}].holder`);
@@ -210,6 +226,10 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
     }
   }
   validateEgress(config);
+  const pd = config.otp?.perDestination;
+  if (pd !== undefined && (!Number.isSafeInteger(pd.max) || pd.max < 1 || !Number.isSafeInteger(pd.windowMs) || pd.windowMs < 1000)) {
+    throw new EnclaveConfigError("max must be a positive integer and windowMs at least 1000", "otp.perDestination");
+  }
   if (config.adminTokenSha256 !== undefined && !/^[0-9a-f]{64}$/.test(config.adminTokenSha256)) {
     throw new EnclaveConfigError("must be 64 lowercase hex digits", "adminTokenSha256");
   }

@@ -57,8 +57,9 @@ export class HostLink implements Queryable {
     return this.ch.request("sms.send", { to, text });
   }
 
-  releaseShare(holder: number, body: Uint8Array) {
-    return this.ch.request<{ status: number; body: Uint8Array }>("keyholder.release", { holder, body }, 10_000);
+  /** Relays a request to key holder `holder`: `release` (default) opens a held share, `seal` makes one. */
+  releaseShare(holder: number, body: Uint8Array, route: "seal" | "release" = "release") {
+    return this.ch.request<{ status: number; body: Uint8Array }>("keyholder.release", { holder, body, route }, 10_000);
   }
 
   log(entry: Record<string, unknown>): void {

@@ -1,6 +1,7 @@
 import { appsOf, type AppConfig, type EnclaveConfig } from "./enclave-config";
 import type { HostLink, Queryable } from "./host-link";
 import type { KeyPool } from "./key-pool";
+import type { MonotonicState } from "./monotonic-state";
 import type { OidcDirectory } from "./oidc-directory";
 import type { Upstream } from "./upstream";
 import { ServiceError } from "./service-error";
@@ -10,6 +11,8 @@ export interface RequestContext {
   config: EnclaveConfig;
   link: HostLink;
   pool: KeyPool;
+  /** The enclave's rollback guard (monotonic-state.ts). */
+  guard: MonotonicState;
   oidc: OidcDirectory;
   /** Outbound TLS through the host's relay. */
   upstream: Upstream;

@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   "stale-timestamp": 401,
   "stale-nonce": 409,
   "rate-limited": 429,
+  "destination-rate-limited": 429,
   // Configuration the request names
   "unknown-ecosystem": 400,
   "origin-not-allowed": 403,
@@ -45,11 +46,17 @@ export const ERROR_STATUS = {
   "upstream-unavailable": 502,
   "upstream-tls-failed": 502,
   "not-authenticated": 401,
+  "binding-not-found": 404,
   // Signing
   "lifetime-too-long": 400,
   // Custody
   "custody-unavailable": 503,
-  "record-tampered": 500,
+  /** A row that carries authority was not written by the enclave (inserted, altered, moved, or under a host-made key). */
+  "row-forged": 500,
+  /** An authentic row older than one this enclave process already used (put back by the host). */
+  "row-rolled-back": 500,
+  /** A pool key its key holders never sealed: introduced by the host; nothing is sealed under it. */
+  "pool-key-forged": 500,
   // Operations
   "admin-unauthorized": 401,
   "internal-error": 500,

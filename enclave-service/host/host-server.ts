@@ -5,7 +5,7 @@ import { Channel } from "../channel/channel";
 import { openDatabase, type DatabaseConfig } from "../storage/open-database";
 import type { Database } from "../storage/database";
 import { readBody } from "../http/read-body";
-import { createHostIo } from "./host-io";
+import { createHostIo, type HostIoSession } from "./host-io";
 import { loadSmsSender, outboxMailSender, outboxSmsSender, type MailSender } from "./senders";
 
 /** The host's configuration. */
@@ -46,7 +46,8 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
   // writes the development outbox.
   const mail: MailSender = outboxMailSender(config.outboxFile, write);
   const sms = config.smsSender ? loadSmsSender(config.smsSender) : outboxSmsSender(config.outboxFile, write);
-  const io = createHostIo({ db, mail, sms, keyHolderUrls: config.keyHolderUrls, log });
+  const ioConfig = { db, mail, sms, keyHolderUrls: config.keyHolderUrls, log };
+  let session: HostIoSession | undefined;
   const maxBody = config.maxBodyBytes ?? 64 * 1024;
 
   let channel: Channel | undefined;
@@ -56,12 +57,16 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
     if (closing) return;
     const socket = net.createConnection({ path: config.enclaveSocket });
     socket.once("connect", () => {
+      // One I/O session per connection: its transactions die with it (finding 5).
+      const io = createHostIo(ioConfig);
+      session = io;
       const ch = new Channel(socket, io.handlers);
       channel = ch;
       log({ event: "enclave-connected" });
       ch.onClose(() => {
         if (channel === ch) channel = undefined;
-        void io.abortAll();
+        if (session === io) session = undefined;
+        void io.close();
         if (!closing) {
           log({ event: "enclave-disconnected" });
           retry = setTimeout(connect, 200);
@@ -121,7 +126,7 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
       closing = true;
       if (retry) clearTimeout(retry);
       channel?.close();
-      await io.abortAll();
+      await session?.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -12,8 +12,16 @@ import type { IdentityInfo, InitiateResponse, LoginResult, ServiceErrorBody, Sig
 export interface AttestationPolicy {
   /** Pinned roots (PEM). Production: AWS_NITRO_ROOT_PEM; locally: the root `arbor enclave start` prints. */
   roots: string[];
-  /** Accepted PCR0 values (hex). Empty or absent: any measurement (only sensible while developing). */
+  /**
+   * Accepted PCR0 values (hex). Required: without them any enclave code would be believed. The only
+   * way around it is the explicit opt-out below.
+   */
   measurements?: string[];
+  /**
+   * Accept any PCR0. Only for local development against an enclave whose measurement changes on
+   * every edit; the name says what it is. Refused together with `production`.
+   */
+  anyMeasurement?: "insecure-local-development";
   /** Production policy of lib/attestation: refuses LOCAL roots and debug enclaves. */
   production?: boolean;
 }
@@ -39,6 +47,11 @@ export interface IdentityClientOptions {
    * still sends increasing nonces (up to 1000 requests per millisecond).
    */
   firstNonce?: bigint;
+  /**
+   * The service name requests are signed for. Default: the name the service announces in its
+   * attested GET /v1/health (read once, after the document is verified).
+   */
+  service?: string;
 }
 
 /** A raw, verified exchange: status, parsed body, and the verified attestation document. */
@@ -64,10 +77,26 @@ export class IdentityClient {
   private nonce: bigint;
   /** The enclave's sealing key, taken from a verified attestation document (see {@link sealedKey}). */
   private pinnedKey?: Promise<Uint8Array>;
+  /** Every enclave key seen in a verified document (hex of the key -> key). */
+  private readonly knownKeys = new Map<string, Uint8Array>();
+  /** Signed exchanges run one at a time, so nonces reach the service in the order they were taken. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private service?: string;
 
   constructor(private readonly options: IdentityClientOptions) {
     if (!options.attestation || !Array.isArray(options.attestation.roots) || options.attestation.roots.length === 0) {
       throw new IdentityClientError("invalid-argument", "attestation.roots must pin at least one root");
+    }
+    const { measurements, anyMeasurement, production } = options.attestation;
+    const pinned = Array.isArray(measurements) && measurements.length > 0;
+    if (!pinned && anyMeasurement !== "insecure-local-development") {
+      throw new IdentityClientError(
+        "invalid-argument",
+        'attestation.measurements must list the accepted PCR0 values (or set anyMeasurement: "insecure-local-development" while developing)',
+      );
+    }
+    if (anyMeasurement !== undefined && (anyMeasurement !== "insecure-local-development" || production === true)) {
+      throw new IdentityClientError("invalid-argument", 'anyMeasurement is only "insecure-local-development", and never with production');
     }
     this.nonce = options.firstNonce ?? BigInt(Date.now()) * 1000n;
   }
@@ -102,6 +131,14 @@ export class IdentityClient {
     return this.call("POST", "/v1/auth/complete", input);
   }
 
+  /**
+   * Revokes a login: this auth key's own (no argument), or another auth key bound to the same
+   * identity (a lost device). The revoked key gets `not-authenticated` from then on.
+   */
+  revoke(authKey?: string): Promise<{ revoked: string; revokedAt: number }> {
+    return this.call("POST", "/v1/auth/revoke", authKey === undefined ? {} : { authKey });
+  }
+
   /** The auth key's current login. */
   identity(): Promise<IdentityInfo> {
     return this.call("GET", "/v1/identity");
@@ -127,8 +164,8 @@ export class IdentityClient {
     return signed;
   }
 
-  health(): Promise<{ status: string; measurement: string }> {
-    return this.request<{ status: string; measurement: string }>("GET", "/v1/health", undefined, false).then((r) => r.body);
+  health(): Promise<{ status: string; measurement: string; service: string }> {
+    return this.request<{ status: string; measurement: string; service: string }>("GET", "/v1/health", undefined, false).then((r) => r.body);
   }
 
   openApi(): Promise<Record<string, unknown>> {
@@ -149,7 +186,9 @@ export class IdentityClient {
       if (!attestation.publicKey || attestation.publicKey.length !== 32) {
         throw new IdentityClientError("attestation-invalid", "the attestation document carries no 32-byte sealing key", { attestationCode: "no-public-key" });
       }
-      return new Uint8Array(attestation.publicKey);
+      const key = new Uint8Array(attestation.publicKey);
+      this.knownKeys.set(Buffer.from(key).toString("hex"), key);
+      return key;
     });
     this.pinnedKey.catch(() => (this.pinnedKey = undefined));
     return this.pinnedKey;
@@ -167,15 +206,36 @@ export class IdentityClient {
     extraHeaders: Record<string, string> = {},
     sealed = signed && this.options.sealed !== false,
   ): Promise<VerifiedResponse<T>> {
+    if (!signed) return this.exchange<T>(method, path, body, false, extraHeaders, sealed);
+    // The service takes an auth key's nonces only in increasing order: concurrent calls would race
+    // on the network and arrive out of order (stale-nonce), so signed calls queue.
+    const run = this.queue.then(() => this.exchange<T>(method, path, body, true, extraHeaders, sealed));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async exchange<T>(
+    method: "GET" | "POST",
+    path: string,
+    body: unknown,
+    signed: boolean,
+    extraHeaders: Record<string, string>,
+    sealed: boolean,
+  ): Promise<VerifiedResponse<T>> {
     const requestBody = body === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(JSON.stringify(body), "utf8"));
     const attestationNonce = new Uint8Array(randomBytes(16));
     const headers: Record<string, string> = { "x-attestation-nonce": Buffer.from(attestationNonce).toString("hex"), ...extraHeaders };
     if (this.options.origin !== undefined && headers.origin === undefined) headers.origin = this.options.origin;
     if (body !== undefined) headers["content-type"] = "application/json";
     if (signed) {
+      if (this.service === undefined) {
+        const announced = this.options.service ?? (await this.health()).service;
+        if (typeof announced !== "string" || announced.length === 0) throw new IdentityClientError("invalid-response", "the service announced no name to sign requests for");
+        this.service = announced;
+      }
       const nonce = (this.nonce += 1n);
       const timestamp = Date.now();
-      const canonical = canonicalRequest({ method, path, body: requestBody, nonce, timestamp });
+      const canonical = canonicalRequest({ service: this.service, method, path, body: requestBody, nonce, timestamp });
       headers[AUTH_HEADERS.key] = this.options.authKey.id;
       headers[AUTH_HEADERS.nonce] = nonce.toString();
       headers[AUTH_HEADERS.timestamp] = String(timestamp);
@@ -216,8 +276,16 @@ export class IdentityClient {
    * comes back is the inner response, verified by the caller like a plain one. A refusal of the
    * envelope itself comes in clear and attested over the envelope bytes.
    */
-  private async sealedExchange(method: string, path: string, headers: Record<string, string>, requestBody: Uint8Array, retried = false): Promise<InnerResponse & { header(name: string): string | null }> {
-    const key = await this.sealedKey();
+  private async sealedExchange(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    requestBody: Uint8Array,
+    attempt = 1,
+    keyOverride?: Uint8Array,
+    lastRefuser?: string,
+  ): Promise<InnerResponse & { header(name: string): string | null }> {
+    const key = keyOverride ?? (await this.sealedKey());
     const { envelope, open } = await sealRequest(key, { method, target: path, headers, body: requestBody });
     const outerNonce = new Uint8Array(randomBytes(16));
     const outerHeaders: Record<string, string> = { "content-type": SEALED_REQUEST_TYPE, "x-attestation-nonce": Buffer.from(outerNonce).toString("hex") };
@@ -237,13 +305,15 @@ export class IdentityClient {
         if (err instanceof SealedExchangeError) throw new IdentityClientError(err.code, err.message, {}, res.status, err);
         throw err;
       }
+      if (keyOverride) this.pinnedKey = Promise.resolve(keyOverride);
       const lower = Object.fromEntries(Object.entries(inner.headers).map(([k, v]) => [k.toLowerCase(), v]));
       return { ...inner, header: (name) => lower[name.toLowerCase()] ?? null };
     }
     // In clear: the enclave refused the envelope (or something else answered). Verified like any response.
     let bound = true;
+    let refusalDoc: VerifiedAttestationDocument | undefined;
     try {
-      this.verify(res.status, (n) => res.headers.get(n), "POST", SEALED_PATH, envelope, outerBody, outerNonce);
+      refusalDoc = this.verify(res.status, (n) => res.headers.get(n), "POST", SEALED_PATH, envelope, outerBody, outerNonce);
     } catch (err) {
       // A host that alters the envelope makes the enclave's refusal bind the bytes it got, not ours.
       // Such a document is still checked (root, PCR0, nonce) and is only ever read as a refusal.
@@ -261,9 +331,16 @@ export class IdentityClient {
       const code = e.code === "sealed-request-invalid" || e.code === "sealed-key-unknown" ? e.code : "attestation-invalid";
       throw new IdentityClientError(code, "the sealed request was altered on the way; the enclave refused it", { ...(e.details ?? {}), requestAltered: true }, res.status);
     }
-    if (e.code === "sealed-key-unknown" && !retried) {
-      this.pinnedKey = undefined;
-      return this.sealedExchange(method, path, headers, requestBody, true);
+    if (e.code === "sealed-key-unknown" && attempt < 4 && refusalDoc?.publicKey?.length === 32) {
+      // Another enclave answered (several instances behind a balancer, or a restart). Its verified
+      // refusal carries its key: try that one first (a sticky balancer sends us back to it), then
+      // any other key already seen (a round-robin one sends the next attempt elsewhere).
+      const refuser = new Uint8Array(refusalDoc.publicKey);
+      const refuserId = Buffer.from(refuser).toString("hex");
+      this.knownKeys.set(refuserId, refuser);
+      const next =
+        refuserId !== lastRefuser && attempt === 1 ? refuser : ([...this.knownKeys].find(([id]) => id !== refuserId)?.[1] ?? refuser);
+      return this.sealedExchange(method, path, headers, requestBody, attempt + 1, next, refuserId);
     }
     throw new IdentityClientError(typeof e.code === "string" ? e.code : "invalid-response", e.message ?? `HTTP ${res.status}`, e.details ?? {}, res.status);
   }
@@ -305,7 +382,7 @@ export class IdentityClient {
       throw err;
     }
     const pcr0 = Buffer.from(doc.pcrs.get(0) ?? new Uint8Array()).toString("hex");
-    if (policy.measurements && policy.measurements.length > 0 && !policy.measurements.map((m) => m.toLowerCase().replace(/^0x/, "")).includes(pcr0)) {
+    if (policy.anyMeasurement !== "insecure-local-development" && !(policy.measurements ?? []).map((m) => m.toLowerCase().replace(/^0x/, "")).includes(pcr0)) {
       throw new IdentityClientError("attestation-invalid", "the enclave's measurement (PCR0) is not one this client accepts", { attestationCode: "pcr-mismatch", measurement: pcr0 }, status);
     }
     return doc;

@@ -87,8 +87,9 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { computeAddress } from "ethers";
 import { responseBinding, verifyAttestationDocument } from "../../lib/attestation";
 import { AUTH_HEADERS, canonicalRequest, type AuthKey } from "../../lib/identity";
-import { openWithPrivateKey } from "../../enclave-service/custody/x25519-box";
-import { combinePoolKey, shareAad, WRAP_INFO } from "../../enclave-service/custody/pool-key-shares";
+import { DEFAULT_SERVICE_NAME } from "../../lib/identity/request-signing";
+import { combinePoolKey } from "../../enclave-service/custody/pool-key-shares";
+import { holderSealKey, openHeldShare } from "../../enclave-service/custody/held-share";
 import { openRecord } from "../../enclave-service/custody/record-cipher";
 import { loadOrCreateMasterKey } from "../../enclave-service/key-holder/master-key";
 
@@ -101,6 +102,8 @@ export interface RawInput {
   nonce?: bigint;
   timestamp?: number;
   headers?: Record<string, string>;
+  /** The service name to sign for (default: the local default). */
+  service?: string;
   /** Sign this body but send `body` (to test signature checks). */
   signedBody?: string;
   /** The app's Origin header on signed requests (default TEST_ORIGIN; null sends none). */
@@ -126,7 +129,7 @@ export async function prepareRequest(url: string, rootPem: string, input: RawInp
     headers[AUTH_HEADERS.nonce] = nonce.toString();
     headers[AUTH_HEADERS.timestamp] = String(timestamp);
     headers[AUTH_HEADERS.signature] = await input.key.sign(
-      canonicalRequest({ method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
+      canonicalRequest({ service: input.service ?? DEFAULT_SERVICE_NAME, method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
     );
   }
   const origin = input.origin === undefined ? (input.key ? TEST_ORIGIN : null) : input.origin;
@@ -186,9 +189,11 @@ export async function recoverSecretsOffline(dataDir: string, db: Pick<Database, 
   const poolKeys = new Map<string, Uint8Array>();
   for (const row of (await db.query("SELECT * FROM cipher_keys")).rows) {
     const id = String(row.id);
-    const shares = [1, 2, 3].map((i) => openWithPrivateKey(masters[i - 1].privateKey, row[`share_${i}`] as Uint8Array, WRAP_INFO, shareAad(id, i)));
+    const generation = Number(row.generation);
+    const keyCheck = row.key_check as Uint8Array;
+    const shares = [1, 2, 3].map((i) => openHeldShare(holderSealKey(masters[i - 1].privateKey), row[`share_${i}`] as Uint8Array, { keyId: id, generation, shareIndex: i, keyCheck }));
     shares.forEach((s, i) => secrets.push({ label: `share ${i + 1} of ${id}`, bytes: s }));
-    const key = await combinePoolKey(shares.slice(0, 2), id, row.key_check as Uint8Array);
+    const key = await combinePoolKey(shares.slice(0, 2), id, generation, keyCheck);
     poolKeys.set(id, key);
     secrets.push({ label: `pool key ${id}`, bytes: key });
   }
@@ -239,7 +244,9 @@ export interface SunkMail {
  * the user's mailbox. With `tls`, it serves STARTTLS (`mode: "starttls"`) or implicit TLS
  * (`"implicit"`) with the given certificate; without, plain SMTP (loopback only).
  */
-export async function startSmtpSink(options: { tls?: { mode: "starttls" | "implicit"; key: string; cert: string } } = {}): Promise<{
+export async function startSmtpSink(
+  options: { tls?: { mode: "starttls" | "implicit"; key: string; cert: string }; delayMs?: (to: string[]) => number } = {},
+): Promise<{
   url: string;
   host: string;
   port: number;
@@ -258,8 +265,12 @@ export async function startSmtpSink(options: { tls?: { mode: "starttls" | "impli
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString("utf8"), secure: session.secure });
-        callback();
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        mails.push({ to, raw: Buffer.concat(chunks).toString("utf8"), secure: session.secure });
+        // A slow mail server answers the DATA command late (the finding-7 test).
+        const delay = options.delayMs?.(to) ?? 0;
+        if (delay > 0) setTimeout(() => callback(), delay);
+        else callback();
       });
     },
   });
