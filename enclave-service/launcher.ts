@@ -254,7 +254,10 @@ export async function startIdentityService(options: LaunchOptions = {}): Promise
   }
 
   function launch(name: string, entry: string, args: string[]): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, ["-r", TS_NODE, path.join(__dirname, entry), ...args], {
+    // ARBOR_CPU_PROF_DIR: every child writes a V8 CPU profile there when it exits (how the
+    // README's profile of the service was taken).
+    const prof = process.env.ARBOR_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ARBOR_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...prof, "-r", TS_NODE, path.join(__dirname, entry), ...args], {
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json"), TS_NODE_TRANSPILE_ONLY: "true" },

@@ -87,7 +87,7 @@ export class IdentityEnclave {
       "/v1/auth/initiate": {
         POST: {
           auth: "auth-key",
-          outside: async (ctx, body) => {
+          outside: async (ctx: RequestContext, body: Body) => {
             const t = body.identityType;
             return t === "email" || t === "phone" ? sendOtp(ctx, body, t) : undefined;
           },
@@ -249,25 +249,31 @@ export class IdentityEnclave {
     const wait = this.limiter.take(authKey);
     if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
     const now = Date.now();
-    let outside: unknown;
-    if (route.outside) {
-      // Finding 7: nothing slow runs while a transaction holds the database (PGlite has one connection).
-      await checkNonceFresh(this.link, authKey, nonce);
-      outside = await route.outside({ config: this.config, origin: header(req, "origin"), upstream: this.upstream, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx: this.link }, body);
-    }
+    let nonceFresh = false;
     let nonceStored = false;
     try {
+      let outside: unknown;
+      if (route.outside) {
+        // Finding 7: nothing slow runs while a transaction holds the database (PGlite has one
+        // connection). A read-only nonce check first, so a replay is refused before it sends anything.
+        await checkNonceFresh(this.link, this.pool, authKey, nonce);
+        nonceFresh = true;
+        outside = await route.outside(
+          { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx: this.link },
+          body,
+        );
+      }
       return await this.link.transaction(async (tx) => {
         await consumeNonce(tx, this.pool, authKey, nonce);
         nonceStored = true;
-        const ctx: RequestContext = { config: this.config, origin: header(req, "origin"), upstream: this.upstream, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, authKey, now, tx };
+        const ctx: RequestContext = { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx };
         return route.run(ctx, body, outside);
       });
     } catch (err) {
       // A refused request still uses up its nonce (in its own transaction), so it cannot be
       // replayed later, on this or another instance, once the cause of the refusal is gone.
       const persisted = (err as { persist?: boolean }).persist === true;
-      if (nonceStored && !persisted) await this.link.transaction((tx) => consumeNonce(tx, this.pool, authKey, nonce)).catch(() => undefined);
+      if ((nonceStored || nonceFresh) && !persisted) await this.link.transaction((tx) => consumeNonce(tx, this.pool, authKey, nonce)).catch(() => undefined);
       throw err;
     }
   }

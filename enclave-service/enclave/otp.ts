@@ -17,7 +17,8 @@ export interface SentOtp {
   audience: string;
   identityId: string;
   challenge: string;
-  answerHash: Uint8Array;
+  /** Hex sha256 of the expected answer (the code itself is never kept). */
+  answerHash: string;
   maxAttempts: number;
   expiresAt: number;
 }
@@ -69,7 +70,7 @@ export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>
       reason: (err as Error).message,
     });
   }
-  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: new Uint8Array(answerHash), maxAttempts, expiresAt: ctx.now + ttlMs };
+  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: answerHash.toString("hex"), maxAttempts, expiresAt: ctx.now + ttlMs };
 }
 
 /**
@@ -85,7 +86,7 @@ export async function storeOtpCommitment(ctx: RequestContext, sent: SentOtp) {
     issuer: sent.type,
     identityId: sent.identityId,
     audience: sent.audience,
-    answerHash: Buffer.from(sent.answerHash).toString("hex"),
+    answerHash: sent.answerHash,
     secret: null,
     attempts: 0,
     maxAttempts: sent.maxAttempts,

@@ -111,10 +111,16 @@ export function claimNonce(guard: MonotonicState, authKey: string, nonce: string
  *
  * @throws ServiceError stale-nonce
  */
-export async function checkNonceFresh(db: Queryable, authKey: string, nonce: string): Promise<void> {
-  const last = await db.query("SELECT last_nonce FROM auth_key_nonces WHERE auth_key = $1", [authKey]);
-  const lastNonce = last.rows[0]?.last_nonce;
-  if (lastNonce !== undefined && BigInt(String(lastNonce)) >= BigInt(nonce)) {
-    throw new ServiceError("stale-nonce", "X-Arbor-Nonce must be greater than this auth key's last nonce", { nonce, lastNonce: String(lastNonce) });
+export async function checkNonceFresh(db: Queryable, pool: KeyPool, authKey: string, nonce: string): Promise<void> {
+  const r = await db.query("SELECT cipher_key_id, sealed FROM auth_key_nonces WHERE auth_key = $1", [authKey]);
+  if (r.rows.length === 0) return;
+  // The sealed value, not the operators' copy: the host cannot lower it to get a replay past here.
+  const { value } = await pool.openRow<{ authKey: string; lastNonce: string }>(
+    db,
+    { table: NONCES, rowKey: authKey, scope: "", cipherKeyId: String(r.rows[0].cipher_key_id) },
+    r.rows[0].sealed,
+  );
+  if (BigInt(value.lastNonce) >= BigInt(nonce)) {
+    throw new ServiceError("stale-nonce", "X-Arbor-Nonce must be greater than this auth key's last nonce", { nonce, lastNonce: value.lastNonce });
   }
 }

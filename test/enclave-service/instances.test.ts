@@ -6,6 +6,7 @@ import pg from "pg";
 import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
 import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, sleep, startSmtpSink, tempDir } from "./helpers";
+import { createTestCa } from "./test-ca";
 
 const ECOSYSTEM = "demo";
 const AUDIENCE = "https://app.example";
@@ -97,12 +98,14 @@ describe("enclave-service two instances on one PostgreSQL behind a round-robin b
       console.log(`    (PostgreSQL at ${POSTGRES_URL} is unreachable: skipping)`);
       this.skip();
     }
-    smtp = await startSmtpSink();
+    const ca = await createTestCa("Arbor instances test CA");
+    smtp = await startSmtpSink({ tls: { mode: "starttls", ...(await ca.issue(["127.0.0.1"])) } });
     service = await startIdentityService({
       dataDir: data.dir,
       databaseUrl: POSTGRES_URL,
       databaseSchema: schema,
       smtpUrl: smtp.url,
+      caPem: [ca.pem],
       instances: 2,
       enclave: {
         otp: { maxAttempts: MAX_ATTEMPTS, perDestination: { max: PER_DESTINATION, windowMs: 3_600_000 } },

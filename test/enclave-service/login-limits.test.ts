@@ -3,6 +3,7 @@ import { Wallet } from "ethers";
 import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
 import { rawRequest, startSmtpSink, tempDir } from "./helpers";
+import { createTestCa } from "./test-ca";
 
 const ECOSYSTEM = "demo";
 const AUDIENCE = "https://app.example";
@@ -25,10 +26,16 @@ describe("enclave-service login limits (PGlite, SMTP)", function () {
 
   before(async function () {
     this.timeout(180_000);
-    smtp = await startSmtpSink({ delayMs: (to) => (to.some((t) => slow.has(t)) ? SLOW_SMTP_MS : 0) });
+    // TLS ends in the enclave: the mail server presents a certificate of a CA the enclave pins.
+    const ca = await createTestCa("Arbor login-limits test CA");
+    smtp = await startSmtpSink({
+      tls: { mode: "starttls", ...(await ca.issue(["127.0.0.1"])) },
+      delayMs: (to) => (to.some((t) => slow.has(t)) ? SLOW_SMTP_MS : 0),
+    });
     service = await startIdentityService({
       dataDir: data.dir,
       smtpUrl: smtp.url,
+      caPem: [ca.pem],
       enclave: { otp: { perDestination: { max: PER_DESTINATION, windowMs: 3_600_000 } }, reencryptIntervalMs: 0 },
     });
   });
