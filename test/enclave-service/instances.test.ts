@@ -73,7 +73,7 @@ describe("enclave-service two instances on one PostgreSQL behind a round-robin b
   const users: { email: string; authKey: AuthKey; signer: string }[] = [];
 
   const client = (authKey: AuthKey, url = balancer.url, firstNonce?: bigint) =>
-    new IdentityClient({ url, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] }, firstNonce });
+    new IdentityClient({ url, origin: AUDIENCE, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] }, firstNonce });
 
   async function login(email: string, authKey = secp256k1AuthKey()) {
     const c = client(authKey);
