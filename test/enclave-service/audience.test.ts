@@ -88,7 +88,9 @@ describe("enclave-service audience (apps: Origin -> allowed audiences)", functio
       const fromB = client(B, key);
       await refusal(fromB.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 }), "audience-not-allowed");
       await refusal(client(undefined, key).signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 }), "origin-required");
-      const signed = await a.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 });
+      // A fresh client: the refused requests above used up nonces above `a`'s counter (every nonce of
+      // an auth key, refused or not, must exceed all earlier ones), and a new client starts from now.
+      const signed = await client(A, key).signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 });
       expect(signed.audience).to.equal(A);
     });
   });
