@@ -9,6 +9,20 @@ import { Wallet } from "ethers";
 import { IdentityClient, secp256k1AuthKey } from "../lib/identity";
 import { startIdentityService } from "./launcher";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import type { RunningIdentityService } from "./launcher";
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks are 100 Hz there). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function serviceCpu(service: RunningIdentityService): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, p] of service.processes) if (p.child.pid !== undefined) out.set(name, cpuMs(p.child.pid));
+  return out;
+}
 import os from "node:os";
 import path from "node:path";
 
@@ -23,6 +37,10 @@ export interface Row {
   attestationsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of the service's processes (enclaves, hosts, key holders) per attestation, ms. */
+  serverCpuMsPerAttestation: number;
+  /** The same, split by process. */
+  cpuMsByProcess: Record<string, number>;
   note?: string;
 }
 
@@ -54,7 +72,7 @@ export async function runIdentityBench(options: { levels?: number[]; requests?: 
     const audience = "https://app.example";
     const clients: IdentityClient[] = [];
     for (let i = 0; i < Math.max(...levels); i++) {
-      const c = new IdentityClient({ url: service.url, authKey: secp256k1AuthKey(), attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+      const c = new IdentityClient({ url: service.url, origin: audience, authKey: secp256k1AuthKey(), attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
       const email = `bench-${i}@example.com`;
       const started = await c.initiateEmail({ ecosystem: "demo", audience, email });
       const lines = readFileSync(service.outboxFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { to: string; text: string });
@@ -69,6 +87,7 @@ export async function runIdentityBench(options: { levels?: number[]; requests?: 
     for (const concurrency of levels) {
       const latencies: number[] = [];
       let next = 0;
+      const cpuBefore = serviceCpu(service);
       const started = performance.now();
       await Promise.all(
         clients.slice(0, concurrency).map(async (c) => {
@@ -81,6 +100,9 @@ export async function runIdentityBench(options: { levels?: number[]; requests?: 
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const cpuAfter = serviceCpu(service);
+      const cpuMsByProcess: Record<string, number> = {};
+      for (const [name, after] of cpuAfter) cpuMsByProcess[name] = (after - (cpuBefore.get(name) ?? after)) / latencies.length;
       latencies.sort((a, b) => a - b);
       rows.push({
         scenario: "sign session attestation (HTTP, end to end)",
@@ -91,6 +113,8 @@ export async function runIdentityBench(options: { levels?: number[]; requests?: 
         attestationsPerSecond: latencies.length / seconds,
         p50Ms: percentile(latencies, 50),
         p99Ms: percentile(latencies, 99),
+        serverCpuMsPerAttestation: Object.values(cpuMsByProcess).reduce((a, b) => a + b, 0),
+        cpuMsByProcess,
         note: "client and service share this machine's CPUs; per-key rate limit lifted",
       });
     }
@@ -109,9 +133,12 @@ export async function runIdentityBench(options: { levels?: number[]; requests?: 
 
 /** Prints rows as a table. */
 export function printIdentityBenchTable(rows: Row[]): void {
-  const lines = [["scenario", "db", "concurrency", "requests", "attestations/s", "p50 ms", "p99 ms"]];
+  const lines = [["scenario", "db", "concurrency", "requests", "attestations/s", "p50 ms", "p99 ms", "server CPU ms/att", "enclave", "host"]];
   for (const r of rows) {
-    lines.push([r.scenario, r.database, String(r.concurrency), String(r.requests), r.attestationsPerSecond.toFixed(1), r.p50Ms.toFixed(1), r.p99Ms.toFixed(1)]);
+    lines.push([
+      r.scenario, r.database, String(r.concurrency), String(r.requests), r.attestationsPerSecond.toFixed(1), r.p50Ms.toFixed(1), r.p99Ms.toFixed(1),
+      r.serverCpuMsPerAttestation.toFixed(2), (r.cpuMsByProcess.enclave ?? NaN).toFixed(2), (r.cpuMsByProcess.host ?? NaN).toFixed(2),
+    ]);
   }
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
   for (const l of lines) console.log(l.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));

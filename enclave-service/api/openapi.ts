@@ -32,8 +32,8 @@ export function openApiDocument() {
     "410": errorResponse("commitment-expired"),
     "413": errorResponse("body-too-large"),
     "415": errorResponse("unsupported-media-type"),
-    "429": errorResponse("rate-limited, too-many-attempts"),
-    "500": errorResponse("record-tampered, internal-error"),
+    "429": errorResponse("rate-limited, destination-rate-limited (both with details.retryAfterMs and a Retry-After header), too-many-attempts"),
+    "500": errorResponse("row-forged, row-rolled-back, pool-key-forged, internal-error"),
     "502": errorResponse("idp-unavailable, delivery-failed"),
     "503": errorResponse("custody-unavailable (details.holders names each key holder that failed), enclave-unavailable (sent by the host, unattested)"),
   };
@@ -67,6 +67,16 @@ export function openApiDocument() {
           parameters: [nonceParam],
           requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/CompleteRequest" } } } },
           responses: { "200": ok("LoginResult"), ...errors },
+        },
+      },
+      "/v1/auth/revoke": {
+        post: {
+          operationId: "revokeBinding",
+          description: "Revokes the signing auth key's login, or (authKey) another auth key's login of the same identity.",
+          security: signed,
+          parameters: [nonceParam],
+          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/RevokeRequest" } } } },
+          responses: { "200": ok("RevokeResult"), ...errors },
         },
       },
       "/v1/identity": { get: { operationId: "getIdentity", security: signed, parameters: [nonceParam], responses: { "200": ok("Identity"), ...errors } } },
@@ -157,6 +167,8 @@ export function openApiDocument() {
           },
         },
         IdentityRef: { type: "object", properties: { id: hex(32), type: { enum: ["email", "phone", "oidc"] }, issuer: { type: "string" } } },
+        RevokeRequest: { type: "object", additionalProperties: false, properties: { authKey: { type: "string" } } },
+        RevokeResult: { type: "object", required: ["revoked", "revokedAt"], properties: { revoked: { type: "string" }, revokedAt: { type: "integer" } } },
         Identity: {
           type: "object",
           properties: { ecosystem: { type: "string" }, identity: { $ref: "#/components/schemas/IdentityRef" }, audience: { type: "string" }, signer: hex(20), authKeyExpiresAt: { type: "integer" } },

@@ -7,13 +7,15 @@
  * - `timeout`: no answer in time.
  * - `unknown-operation`: the peer has no handler for the operation.
  * - `remote-error`: the peer's handler failed; `remoteCode` carries its code.
+ * - `too-many-streams`: a relayed stream over the limit of open streams on one channel.
+ * - `stream-reset`: the peer reset a relayed stream (its TCP connection failed or closed abruptly).
  *
  * @example
  * catch (e) { if (e instanceof ChannelError && e.code === "remote-error") console.log(e.remoteCode) }
  */
 export class ChannelError extends Error {
   override readonly name = "ChannelError" as const;
-  readonly code: "frame-too-large" | "malformed-frame" | "channel-closed" | "timeout" | "unknown-operation" | "remote-error";
+  readonly code: "frame-too-large" | "malformed-frame" | "channel-closed" | "timeout" | "unknown-operation" | "remote-error" | "too-many-streams" | "stream-reset";
   readonly remoteCode?: string;
   readonly details: Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { combine, split } from "shamir-secret-sharing";
 import { CustodyError } from "./custody-error";
 
@@ -19,12 +19,21 @@ export async function splitPoolKey(key: Uint8Array): Promise<Uint8Array[]> {
 }
 
 /**
- * A commitment to a pool key, stored beside its shares: HMAC-SHA256 keyed by the pool key over its
- * id. Shamir recombination never fails by itself (wrong shares give a wrong key silently), so this
- * is what tells the enclave it rebuilt the right key. Reveals nothing about a 256-bit random key.
+ * A commitment to a pool key, stored beside its shares: SHA-256 over a version tag, the key id, the
+ * generation and the key. Shamir recombination never fails by itself (wrong shares give a wrong key
+ * silently), so this is what tells the enclave it rebuilt the right key. Reveals nothing about a
+ * 256-bit random key. It is not what makes a key genuine: anyone can commit to a key of their own.
+ * Genuineness comes from the key holders, whose held shares bind this check in their associated
+ * data (custody/held-share.ts), and who only seal shares for an attested enclave.
  */
-export function poolKeyCheck(key: Uint8Array, keyId: string): Uint8Array {
-  return new Uint8Array(createHmac("sha256", key).update(`arbor.pool-key.check.v1\0${keyId}`).digest());
+export function poolKeyCheck(key: Uint8Array, keyId: string, generation: number): Uint8Array {
+  const hash = createHash("sha256");
+  for (const part of [Buffer.from("arbor.pool-key.check.v2", "utf8"), Buffer.from(keyId, "utf8"), Buffer.from(String(generation), "utf8"), Buffer.from(key)]) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(part.length);
+    hash.update(len).update(part);
+  }
+  return new Uint8Array(hash.digest());
 }
 
 /**
@@ -32,7 +41,7 @@ export function poolKeyCheck(key: Uint8Array, keyId: string): Uint8Array {
  *
  * @throws CustodyError `pool-key-check-failed` when the shares do not rebuild the committed key.
  */
-export async function combinePoolKey(shares: Uint8Array[], keyId: string, keyCheck: Uint8Array): Promise<Uint8Array> {
+export async function combinePoolKey(shares: Uint8Array[], keyId: string, generation: number, keyCheck: Uint8Array): Promise<Uint8Array> {
   if (shares.length < SHARE_THRESHOLD) {
     throw new CustodyError("custody-unavailable", `need ${SHARE_THRESHOLD} shares, have ${shares.length}`, { keyId });
   }
@@ -42,7 +51,7 @@ export async function combinePoolKey(shares: Uint8Array[], keyId: string, keyChe
   } catch (cause) {
     throw new CustodyError("pool-key-check-failed", `shares of ${keyId} do not combine`, { keyId }, cause);
   }
-  const check = poolKeyCheck(key, keyId);
+  const check = poolKeyCheck(key, keyId, generation);
   if (check.length !== keyCheck.length || !timingSafeEqual(check, keyCheck)) {
     throw new CustodyError("pool-key-check-failed", `shares of ${keyId} rebuild a key that does not match its commitment`, { keyId });
   }

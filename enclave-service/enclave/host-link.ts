@@ -57,12 +57,9 @@ export class HostLink implements Queryable {
     return this.ch.request("sms.send", { to, text });
   }
 
-  fetch(request: { url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }) {
-    return this.ch.request<{ status: number; headers: Record<string, string>; body: Uint8Array }>("http.fetch", request, 15_000);
-  }
-
-  releaseShare(holder: number, body: Uint8Array) {
-    return this.ch.request<{ status: number; body: Uint8Array }>("keyholder.release", { holder, body }, 10_000);
+  /** Relays a request to key holder `holder`: `release` (default) opens a held share, `seal` makes one. */
+  releaseShare(holder: number, body: Uint8Array, route: "seal" | "release" = "release") {
+    return this.ch.request<{ status: number; body: Uint8Array }>("keyholder.release", { holder, body, route }, 10_000);
   }
 
   log(entry: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { responseBinding } from "../../lib/attestation";
+import { DEFAULT_SERVICE_NAME, parseAuthKeyId } from "../../lib/identity/request-signing";
 import { ChannelError } from "../channel/channel-error";
 import { CustodyError } from "../custody/custody-error";
 import { openApiDocument } from "../api/openapi";
@@ -10,18 +11,30 @@ import { header, type EnclaveResponse, type ForwardedRequest } from "./http-type
 import { KeyPool } from "./key-pool";
 import { OidcDirectory } from "./oidc-directory";
 import { completeOidc, initiateOidc } from "./oidc";
-import { completeLogin, initiateOtp } from "./otp";
+import { completeLogin, sendOtp, storeOtpCommitment, type SentOtp } from "./otp";
 import { RateLimiter } from "./rate-limiter";
-import { checkRequestSignature, consumeNonce } from "./request-auth";
+import { checkNonceFresh, checkRequestSignature, claimNonce, consumeNonce } from "./request-auth";
+import { MonotonicState } from "./monotonic-state";
+import { revokeBinding } from "./bind-identity";
 import type { RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
+import { Upstream } from "./upstream";
+import { SEALED_PATH, SEALED_REQUEST_TYPE, SEALED_RESPONSE_TYPE, SealedExchangeError, openRequest, type SealedKeyPair } from "../../lib/identity/sealed-exchange";
 import { describeIdentity, signSessionAttestation } from "./sign-session-attestation";
 import type { Channel } from "../channel/channel";
 
 type Body = Record<string, unknown>;
 type Route =
   | { auth: "none"; run: () => Promise<unknown> }
-  | { auth: "auth-key"; run: (ctx: RequestContext, body: Body) => Promise<unknown> }
+  | {
+      auth: "auth-key";
+      /**
+       * Slow outside calls (a login code sent, ...), run before the transaction with autocommit
+       * queries only, after a read-only nonce check; what it returns is handed to `run`.
+       */
+      outside?: (ctx: RequestContext, body: Body) => Promise<unknown>;
+      run: (ctx: RequestContext, body: Body, outside: any) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
   | { auth: "admin"; run: (body: Body) => Promise<unknown> };
 
 const MAX_ATTESTATION_NONCE_BYTES = 64;
@@ -38,7 +51,10 @@ const MAX_ATTESTATION_NONCE_BYTES = 64;
 export class IdentityEnclave {
   readonly link: HostLink;
   readonly pool: KeyPool;
+  /** Monotonic state of this enclave process (rollback guard, nonce claims). */
+  readonly guard = new MonotonicState();
   private readonly oidc: OidcDirectory;
+  readonly upstream: Upstream;
   private readonly limiter: RateLimiter;
   private readonly routes: Record<string, Record<string, Route>>;
   private jobTimer?: NodeJS.Timeout;
@@ -49,6 +65,8 @@ export class IdentityEnclave {
     private readonly config: EnclaveConfig,
     private readonly attestor: Attestor,
     channel: () => Channel | undefined,
+    /** The HPKE key clients seal requests to; every attestation document carries its public half. */
+    private readonly sealedKeys: SealedKeyPair,
   ) {
     this.link = new HostLink(channel);
     this.pool = new KeyPool(
@@ -57,18 +75,25 @@ export class IdentityEnclave {
       config.keyHolders.map((h) => ({ holder: h.holder, publicKey: new Uint8Array(Buffer.from(h.publicKey, "base64")) })),
       { poolSize: config.pool?.size, cacheMs: config.pool?.cacheMs },
     );
-    this.oidc = new OidcDirectory(this.link);
+    this.upstream = new Upstream(channel, config.egress);
+    this.oidc = new OidcDirectory(this.upstream);
     this.limiter = new RateLimiter(config.rateLimit?.perSecond ?? 20, config.rateLimit?.burst ?? 40);
     const doc = openApiDocument();
     this.routes = {
       "/openapi.json": { GET: { auth: "none", run: async () => doc } },
-      "/v1/health": { GET: { auth: "none", run: async () => ({ status: "ok", measurement: attestor.measurement }) } },
+      "/v1/health": {
+        GET: { auth: "none", run: async () => ({ status: "ok", measurement: attestor.measurement, service: config.serviceName ?? DEFAULT_SERVICE_NAME }) },
+      },
       "/v1/auth/initiate": {
         POST: {
           auth: "auth-key",
-          run: (ctx, body) => {
+          outside: async (ctx: RequestContext, body: Body) => {
             const t = body.identityType;
-            if (t === "email" || t === "phone") return initiateOtp(ctx, body, t);
+            return t === "email" || t === "phone" ? sendOtp(ctx, body, t) : undefined;
+          },
+          run: (ctx, body, sent: SentOtp | undefined) => {
+            const t = body.identityType;
+            if ((t === "email" || t === "phone") && sent !== undefined) return storeOtpCommitment(ctx, sent);
             if (t === "oidc") return initiateOidc(ctx, body);
             throw new ServiceError("invalid-request", 'identityType must be "email", "phone" or "oidc"', { field: "identityType" });
           },
@@ -76,6 +101,13 @@ export class IdentityEnclave {
       },
       "/v1/auth/complete": { POST: { auth: "auth-key", run: (ctx, body) => completeLogin(ctx, body, completeOidc) } },
       "/v1/identity": { GET: { auth: "auth-key", run: (ctx) => describeIdentity(ctx) } },
+      "/v1/auth/revoke": {
+        POST: {
+          auth: "auth-key",
+          run: (ctx, body) =>
+            revokeBinding(ctx, body.authKey === undefined ? undefined : requireAuthKeyField(body)),
+        },
+      },
       "/v1/attestations": { POST: { auth: "auth-key", run: (ctx, body) => signSessionAttestation(ctx, body) } },
       "/admin/v1/rotate": { POST: { auth: "admin", run: () => this.pool.rotate() } },
       "/admin/v1/reencrypt": {
@@ -123,11 +155,39 @@ export class IdentityEnclave {
     }
   }
 
-  /** Handles one request; never throws: every failure becomes an attested error response. */
+  /**
+   * Handles one request; never throws: every failure becomes an attested error response. A sealed
+   * request (POST /v1/sealed) is opened, handled as the request inside it, and its whole response
+   * (status, headers with the attestation document, body) sealed back to the client.
+   */
   async handle(req: ForwardedRequest): Promise<EnclaveResponse> {
+    if (req.target === SEALED_PATH && req.method === "POST" && !req.bodyTooLarge) {
+      let opened;
+      try {
+        if ((header(req, "content-type") ?? "") !== SEALED_REQUEST_TYPE) {
+          throw new SealedExchangeError("sealed-request-invalid", `sealed requests are ${SEALED_REQUEST_TYPE}`);
+        }
+        opened = await openRequest(this.sealedKeys, req.body);
+      } catch (err) {
+        const e = err as SealedExchangeError;
+        return this.handlePlain(req, new ServiceError(e.code === "sealed-key-unknown" ? "sealed-key-unknown" : "sealed-request-invalid", e.message));
+      }
+      const { inner, seal } = opened;
+      if (inner.target.split("?")[0] === SEALED_PATH) return this.handlePlain(req, new ServiceError("sealed-request-invalid", "a sealed request cannot hold another"));
+      // The Origin is the one on the outer request: a browser sets it there, and a page could write
+      // anything inside. Every other header comes from inside, where the host cannot touch it.
+      const headers: Record<string, string | undefined> = { ...inner.headers, origin: header(req, "origin") };
+      const response = await this.handlePlain({ method: inner.method, target: inner.target, headers, body: new Uint8Array(inner.body) });
+      return { status: 200, headers: { "content-type": SEALED_RESPONSE_TYPE, "cache-control": "no-store" }, body: seal(response) };
+    }
+    return this.handlePlain(req);
+  }
+
+  private async handlePlain(req: ForwardedRequest, refusal?: ServiceError): Promise<EnclaveResponse> {
     let status: number;
     let payload: unknown;
     try {
+      if (refusal) throw refusal;
       payload = await this.route(req);
       status = 200;
     } catch (err) {
@@ -135,6 +195,9 @@ export class IdentityEnclave {
     }
     const body = new Uint8Array(Buffer.from(JSON.stringify(payload), "utf8"));
     const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+    const retryAfterMs = (payload as { details?: { retryAfterMs?: unknown } })?.details?.retryAfterMs;
+    // Rate limits say when to come back in the standard header too (seconds, rounded up).
+    if (status === 429 && typeof retryAfterMs === "number") headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
     let nonce: Uint8Array | undefined;
     try {
       nonce = parseAttestationNonce(header(req, "x-attestation-nonce"));
@@ -147,7 +210,7 @@ export class IdentityEnclave {
     } catch {
       userData = undefined;
     }
-    const document = await this.attestor.document({ userData, nonce });
+    const document = await this.attestor.document({ userData, nonce, publicKey: this.sealedKeys.publicKey });
     headers["x-attestation-document"] = Buffer.from(document).toString("base64");
     return { status, headers, body };
   }
@@ -170,16 +233,49 @@ export class IdentityEnclave {
       this.checkAdmin(req);
       return route.run(body);
     }
-    const { authKey, nonce } = checkRequestSignature(req, this.config.requestClockSkewMs ?? 5 * 60_000);
+    const skew = this.config.requestClockSkewMs ?? 5 * 60_000;
+    const { authKey, nonce, timestamp } = checkRequestSignature(req, skew, Date.now(), this.config.serviceName ?? DEFAULT_SERVICE_NAME);
+    if (timestamp < this.guard.startedAt) {
+      // Requests signed before this process started may have been seen by its predecessor, whose
+      // memory of nonces is gone: only requests signed after the start are taken.
+      throw new ServiceError("stale-timestamp", "request was signed before the service (re)started; sign it again", {
+        timestamp,
+        startedAt: this.guard.startedAt,
+      });
+    }
+    claimNonce(this.guard, authKey, nonce, timestamp + skew);
     // The first requests after a (re)connect wait for the pool to exist; a failed preparation is retried.
     await (this.prepared ?? Promise.resolve()).catch(() => (this.prepared = this.pool.ensureGeneration()));
     const wait = this.limiter.take(authKey);
     if (wait > 0) throw new ServiceError("rate-limited", "too many requests for this auth key", { retryAfterMs: wait });
-    return this.link.transaction(async (tx) => {
-      await consumeNonce(tx, authKey, nonce);
-      const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, oidc: this.oidc, authKey, now: Date.now(), tx };
-      return route.run(ctx, body);
-    });
+    const now = Date.now();
+    let nonceFresh = false;
+    let nonceStored = false;
+    try {
+      let outside: unknown;
+      if (route.outside) {
+        // Finding 7: nothing slow runs while a transaction holds the database (PGlite has one
+        // connection). A read-only nonce check first, so a replay is refused before it sends anything.
+        await checkNonceFresh(this.link, this.pool, authKey, nonce);
+        nonceFresh = true;
+        outside = await route.outside(
+          { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx: this.link },
+          body,
+        );
+      }
+      return await this.link.transaction(async (tx) => {
+        await consumeNonce(tx, this.pool, authKey, nonce);
+        nonceStored = true;
+        const ctx: RequestContext = { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx };
+        return route.run(ctx, body, outside);
+      });
+    } catch (err) {
+      // A refused request still uses up its nonce (in its own transaction), so it cannot be
+      // replayed later, on this or another instance, once the cause of the refusal is gone.
+      const persisted = (err as { persist?: boolean }).persist === true;
+      if ((nonceStored || nonceFresh) && !persisted) await this.link.transaction((tx) => consumeNonce(tx, this.pool, authKey, nonce)).catch(() => undefined);
+      throw err;
+    }
   }
 
   private checkAdmin(req: ForwardedRequest): void {
@@ -196,8 +292,11 @@ export class IdentityEnclave {
       return { status: err.status, payload: { code: err.code, message: err.message, details: err.details } };
     }
     if (err instanceof CustodyError) {
-      if (err.code === "record-tampered" || err.code === "unknown-cipher-key") {
-        return { status: 500, payload: { code: "record-tampered", message: err.message, details: err.details } };
+      if (err.code === "record-tampered" || err.code === "unknown-cipher-key" || err.code === "row-forged") {
+        return { status: 500, payload: { code: "row-forged", message: err.message, details: err.details } };
+      }
+      if (err.code === "row-rolled-back" || err.code === "pool-key-forged") {
+        return { status: 500, payload: { code: err.code, message: err.message, details: err.details } };
       }
       return { status: 503, payload: { code: "custody-unavailable", message: err.message, details: err.details } };
     }
@@ -235,6 +334,14 @@ function parseAttestationNonce(value: string | undefined): Uint8Array | undefine
     throw new ServiceError("invalid-attestation-nonce", `X-Attestation-Nonce must be 1..${MAX_ATTESTATION_NONCE_BYTES} bytes of hex`);
   }
   return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+function requireAuthKeyField(body: Body): string {
+  const v = body.authKey;
+  if (typeof v !== "string" || !parseAuthKeyId(v)) {
+    throw new ServiceError("invalid-request", "authKey must be an auth key id (secp256k1:<address> or p256:0x04...)", { field: "authKey" });
+  }
+  return v;
 }
 
 function optionalInteger(body: Body, field: string, min: number, max: number): number | undefined {

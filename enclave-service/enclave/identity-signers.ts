@@ -10,14 +10,20 @@ const SIGNERS = ENCRYPTED_COLUMNS[0];
  * The identity's signer address, creating the signer on first login. Exactly once per identity,
  * even when first logins race: the key is generated here in the enclave, sealed, and inserted with
  * ON CONFLICT DO NOTHING against the (ecosystem, identity_id) primary key; a loser of the race
- * throws its key away and reads the winner's row.
+ * throws its key away and reads the winner's row. The address returned for an existing signer is
+ * derived from its decrypted key, never read from the `address` column, so a row the host planted
+ * fails with `row-forged` instead of handing out the host's address.
  *
  * @example
  * const { address, created } = await getOrCreateSigner(tx, pool, "demo", identity);
  */
 export async function getOrCreateSigner(tx: Queryable, pool: KeyPool, ecosystem: string, identity: string): Promise<{ address: string; created: boolean }> {
-  const existing = await tx.query("SELECT address FROM identity_signers WHERE ecosystem = $1 AND identity_id = $2", [ecosystem, identity]);
-  if (existing.rows.length > 0) return { address: String(existing.rows[0].address), created: false };
+  const existing = await tx.query("SELECT 1 FROM identity_signers WHERE ecosystem = $1 AND identity_id = $2", [ecosystem, identity]);
+  if (existing.rows.length > 0) {
+    const { privateKey, address } = await loadSignerKey(tx, pool, ecosystem, identity);
+    privateKey.fill(0);
+    return { address, created: false };
+  }
 
   const privateKey = secp256k1.utils.randomSecretKey();
   const address = publicKeyToAddress(secp256k1.getPublicKey(privateKey, false));
@@ -29,15 +35,16 @@ export async function getOrCreateSigner(tx: Queryable, pool: KeyPool, ecosystem:
     [ecosystem, identity, address, cipherKeyId, ciphertext, Date.now()],
   );
   if (inserted.rows.length > 0) return { address, created: true };
-  const winner = await tx.query("SELECT address FROM identity_signers WHERE ecosystem = $1 AND identity_id = $2", [ecosystem, identity]);
-  return { address: String(winner.rows[0].address), created: false };
+  const winner = await loadSignerKey(tx, pool, ecosystem, identity);
+  winner.privateKey.fill(0);
+  return { address: winner.address, created: false };
 }
 
 /**
  * Decrypts an identity's signer key (re-encrypting it under the active generation when it is
- * older) and checks it still matches the stored address.
+ * older); the address is derived from the key.
  *
- * @throws ServiceError not-authenticated (no signer), CustodyError record-tampered / custody-unavailable
+ * @throws ServiceError not-authenticated (no signer), CustodyError row-forged / custody-unavailable
  */
 export async function loadSignerKey(tx: Queryable, pool: KeyPool, ecosystem: string, identity: string): Promise<{ privateKey: Uint8Array; address: string }> {
   const r = await tx.query(
@@ -51,11 +58,18 @@ export async function loadSignerKey(tx: Queryable, pool: KeyPool, ecosystem: str
   if (r.rows.length === 0) throw new ServiceError("not-authenticated", "this identity has no signer", { ecosystem, identity });
   const row = r.rows[0];
   const context = { table: SIGNERS.table, rowKey: identity, scope: ecosystem, cipherKeyId: String(row.cipher_key_id) };
-  const { plaintext, stale } = await pool.open(tx, context, row.ciphertext as Uint8Array, row.generation_state ?? undefined);
+  let opened;
+  try {
+    opened = await pool.open(tx, context, row.ciphertext as Uint8Array, row.generation_state ?? undefined);
+  } catch (err) {
+    throw pool.forged(err, context);
+  }
+  const { plaintext, stale } = opened;
   const address = publicKeyToAddress(secp256k1.getPublicKey(plaintext, false));
   if (address !== row.address) {
-    // Authentic ciphertext under the right context that yields another key means a bug, not an attack.
-    throw new ServiceError("internal-error", "identity signer does not match its stored address", { ecosystem, identity });
+    // The key is authentic (it opened under the pool, bound to this identity): the column is what
+    // was changed. Logged; the derived address is the one used.
+    pool.link.log({ event: "signer-address-column-mismatch", ecosystem });
   }
   if (stale) await pool.reseal(tx, SIGNERS, row, context.cipherKeyId, plaintext);
   return { privateKey: plaintext, address };

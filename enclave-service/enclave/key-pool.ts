@@ -18,7 +18,7 @@ export interface KeyHolderPin {
  * generation; `rowKey` and `scope` rebuild the record's associated data.
  */
 interface EncryptedColumn {
-  table: "identity_signers" | "auth_commitments";
+  table: "identity_signers" | "auth_commitments" | "auth_keys" | "auth_key_nonces";
   keyColumn: string;
   dataColumn: string;
   /** Columns that identify the row (the primary key) plus the scope column. */
@@ -39,10 +39,26 @@ export const ENCRYPTED_COLUMNS: EncryptedColumn[] = [
   {
     table: "auth_commitments",
     keyColumn: "cipher_key_id",
-    dataColumn: "secret_ciphertext",
+    dataColumn: "sealed",
     idColumns: ["id", "ecosystem"],
     rowKey: (r) => String(r.id),
     scope: (r) => String(r.ecosystem),
+  },
+  {
+    table: "auth_keys",
+    keyColumn: "cipher_key_id",
+    dataColumn: "sealed",
+    idColumns: ["auth_key", "ecosystem"],
+    rowKey: (r) => String(r.auth_key),
+    scope: (r) => String(r.ecosystem),
+  },
+  {
+    table: "auth_key_nonces",
+    keyColumn: "cipher_key_id",
+    dataColumn: "sealed",
+    idColumns: ["auth_key"],
+    rowKey: (r) => String(r.auth_key),
+    scope: () => "",
   },
 ];
 
@@ -76,7 +92,7 @@ export class KeyPool {
   private readonly cacheMs: number;
 
   constructor(
-    private readonly link: HostLink,
+    readonly link: HostLink,
     private readonly attestor: Attestor,
     private readonly holders: KeyHolderPin[],
     options: KeyPoolOptions = {},
@@ -119,22 +135,83 @@ export class KeyPool {
     });
   }
 
+  /**
+   * Makes the generation's keys. Each share is boxed to its holder's pinned public key and sent to
+   * that holder with an attestation document; the holder seals it under its own key (a held share).
+   * All three holders must answer: a share the host boxed itself is never released, so a key with
+   * fewer than three held shares would lose its 2-of-3 redundancy.
+   *
+   * @throws CustodyError `custody-unavailable` (naming the holders) when a holder does not seal.
+   */
   private async createGeneration(tx: Queryable, generation: number): Promise<void> {
     const now = Date.now();
     await tx.query("INSERT INTO cipher_generations (generation, state, created_at_ms) VALUES ($1, 'active', $2)", [generation, now]);
     for (let i = 0; i < this.poolSize; i++) {
       const keyId = `g${generation}k${i}-${randomBytes(4).toString("hex")}`;
       const key = new Uint8Array(randomBytes(32));
+      const keyCheck = poolKeyCheck(key, keyId, generation);
       const shares = await splitPoolKey(key);
-      // Share i is sealed to holder i's pinned public key right here: wrapping needs no holder online.
-      const wrapped = shares.map((share, j) => sealToPublicKey(this.holders[j].publicKey, share, WRAP_INFO, shareAad(keyId, j + 1)));
+      const boxed = shares.map((share, j) => sealToPublicKey(this.holders[j].publicKey, share, WRAP_INFO, shareAad(keyId, j + 1)));
       for (const s of shares) s.fill(0);
+      const results = await Promise.allSettled(this.holders.map((h, j) => this.holderRequest("seal", keyId, generation, h.holder, keyCheck, boxed[j])));
+      const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as HolderFailure] : []));
+      if (failures.length > 0) {
+        key.fill(0);
+        throw new CustodyError(
+          "custody-unavailable",
+          `a new pool generation needs all three key holders to seal their share; key holder${failures.length > 1 ? "s" : ""} ${failures.map((f) => f.holder).join(" and ")} did not`,
+          { generation, holders: failures },
+        );
+      }
+      const held = results.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
       await tx.query(
         "INSERT INTO cipher_keys (id, generation, key_check, share_1, share_2, share_3, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [keyId, generation, poolKeyCheck(key, keyId), wrapped[0], wrapped[1], wrapped[2], now],
+        [keyId, generation, keyCheck, held[0], held[1], held[2], now],
       );
       this.remember(keyId, key);
     }
+  }
+
+  /**
+   * Seals a row that carries authority: `value` (JSON) under a random key of the active generation,
+   * bound to the row's table, key and scope. Only the enclave can make one: the pool keys exist
+   * only in enclave memory, released by the key holders to an attested enclave.
+   */
+  async sealRow(tx: Queryable, context: Omit<RecordContext, "cipherKeyId">, value: unknown): Promise<{ cipherKeyId: string; sealed: Uint8Array }> {
+    const { cipherKeyId, ciphertext } = await this.seal(tx, context, new Uint8Array(Buffer.from(JSON.stringify(value), "utf8")));
+    return { cipherKeyId, sealed: ciphertext };
+  }
+
+  /**
+   * Opens a row sealed by {@link sealRow}: the values the enclave uses come from here, never from the
+   * row's plaintext columns.
+   *
+   * @throws CustodyError `row-forged` (logged) when the enclave did not write this row here.
+   */
+  async openRow<T>(tx: Queryable, context: RecordContext, sealed: unknown, knownState?: string): Promise<{ value: T; stale: boolean }> {
+    let opened;
+    try {
+      if (!(sealed instanceof Uint8Array)) throw new CustodyError("record-tampered", "no sealed value");
+      opened = await this.open(tx, context, sealed, knownState);
+    } catch (err) {
+      throw this.forged(err, context);
+    }
+    const value = JSON.parse(Buffer.from(opened.plaintext).toString("utf8")) as T;
+    opened.plaintext.fill(0);
+    return { value, stale: opened.stale };
+  }
+
+  /** Turns an authentication failure of a row into `row-forged` and logs it; other errors pass. */
+  forged(err: unknown, context: Omit<RecordContext, "cipherKeyId"> & { cipherKeyId?: string }): unknown {
+    if (err instanceof CustodyError && ["record-tampered", "unknown-cipher-key", "pool-key-forged", "row-forged"].includes(err.code)) {
+      this.link.log({ event: "row-forged", table: context.table, reason: err.code });
+      return new CustodyError("row-forged", `${context.table} row ${context.rowKey} was not written by this enclave (${err.code})`, {
+        table: context.table,
+        rowKey: context.rowKey,
+        reason: err.code,
+      }, err);
+    }
+    return err;
   }
 
   /**
@@ -262,8 +339,8 @@ export class KeyPool {
     });
   }
 
-  /** Counts for operators: generations, keys per generation, records per generation. */
-  async status(): Promise<{ generation: number; state: string; keys: number; records: number }[]> {
+  /** Counts for operators: generations, keys per generation, sealed rows (all tables) and signer records per generation. */
+  async status(): Promise<{ generation: number; state: string; keys: number; records: number; signers: number }[]> {
     const gens = await this.link.query(
       `SELECT g.generation, g.state, count(k.id)::int AS keys FROM cipher_generations g
          LEFT JOIN cipher_keys k ON k.generation = g.generation GROUP BY g.generation, g.state ORDER BY g.generation`,
@@ -271,14 +348,16 @@ export class KeyPool {
     const out = [];
     for (const g of gens.rows) {
       let records = 0;
+      let signers = 0;
       for (const c of ENCRYPTED_COLUMNS) {
         const r = await this.link.query(
           `SELECT count(*)::int AS n FROM ${c.table} t JOIN cipher_keys k ON k.id = t.${c.keyColumn} WHERE k.generation = $1`,
           [g.generation],
         );
         records += Number(r.rows[0].n);
+        if (c.table === "identity_signers") signers = Number(r.rows[0].n);
       }
-      out.push({ generation: Number(g.generation), state: String(g.state), keys: Number(g.keys), records });
+      out.push({ generation: Number(g.generation), state: String(g.state), keys: Number(g.keys), records, signers });
     }
     return out;
   }
@@ -302,7 +381,7 @@ export class KeyPool {
     const cached = this.cache.get(keyId);
     if (cached && cached.until > Date.now()) return cached.key;
     if (cached) this.forget(keyId);
-    const row = await tx.query("SELECT key_check, share_1, share_2, share_3 FROM cipher_keys WHERE id = $1", [keyId]);
+    const row = await tx.query("SELECT generation, key_check, share_1, share_2, share_3 FROM cipher_keys WHERE id = $1", [keyId]);
     if (row.rows.length === 0) throw new CustodyError("unknown-cipher-key", `record refers to pool key ${keyId}, which does not exist`, { keyId });
     // Concurrent requests for the same key share one round of holder requests.
     let pending = this.inflight.get(keyId);
@@ -315,84 +394,121 @@ export class KeyPool {
     return key;
   }
 
-  /** Asks all three holders at once and rebuilds the key from the first two shares that check out. */
+  /**
+   * Asks all three holders at once and rebuilds the key from the first pair of shares that checks
+   * out against the key's commitment. Every pair is tried, so one lying holder (a well-formed wrong
+   * share) cannot stop a release while the other two answer; the liar is named in a `holder-lied`
+   * log line as soon as its share is compared with the rebuilt key.
+   */
   private async release(keyId: string, row: Record<string, unknown>): Promise<Uint8Array> {
     const keyCheck = row.key_check as Uint8Array;
+    const generation = Number(row.generation);
     const failures: HolderFailure[] = [];
-    const shares: Uint8Array[] = [];
+    const shares = new Map<number, Uint8Array>();
+    let key: Uint8Array | undefined;
+    const blame = async (holder: number, share: Uint8Array, good: Uint8Array) => {
+      try {
+        await combinePoolKey([good, share], keyId, generation, keyCheck);
+      } catch {
+        this.link.log({ event: "holder-lied", code: "holder-lied", holder, keyId });
+      }
+    };
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = 0;
-      let done = false;
-      const tryCombine = async () => {
-        if (done || shares.length < 2) return;
-        try {
-          const key = await combinePoolKey(shares.slice(0), keyId, keyCheck);
-          if (!done) {
-            done = true;
-            resolve(key);
+      let good: Uint8Array | undefined;
+      const onShare = async (holder: number, share: Uint8Array) => {
+        if (key !== undefined && good !== undefined) return blame(holder, share, good);
+        // Stored before any await, so a share arriving while this one is being checked pairs with it.
+        const others = [...shares];
+        shares.set(holder, share);
+        for (const [other, otherShare] of others) {
+          try {
+            const rebuilt = await combinePoolKey([otherShare, share], keyId, generation, keyCheck);
+            if (key !== undefined) return;
+            key = rebuilt;
+            good = share;
+            resolve(rebuilt);
+            // Shares that arrived earlier and paired with neither: compare them now.
+            for (const [h, s] of shares) if (h !== other && h !== holder) await blame(h, s, good);
+            return;
+          } catch {
+            // This pair does not rebuild the key: one of the two lied; try the next pair.
           }
-        } catch {
-          // A wrong share (a misbehaving holder) makes the check fail: wait for the third.
         }
       };
       for (const h of this.holders) {
-        this.releaseOne(keyId, h.holder, row[`share_${h.holder}`] as Uint8Array)
+        this.holderRequest("release", keyId, generation, h.holder, keyCheck, row[`share_${h.holder}`] as Uint8Array)
           .then(
-            async (share) => {
-              shares.push(share);
-              await tryCombine();
-            },
-            (err: HolderFailure) => failures.push(err),
+            (share) => onShare(h.holder, share),
+            (err: HolderFailure) => void failures.push(err),
           )
           .finally(() => {
             settled++;
-            if (settled === this.holders.length && !done) {
-              done = true;
-              const down = failures.map((f) => f.holder).sort();
+            if (settled !== this.holders.length || key !== undefined) return;
+            const notHeld = failures.filter((f) => f.code === "share-not-held");
+            if (notHeld.length >= 2) {
+              this.link.log({ event: "pool-key-forged", code: "pool-key-forged", keyId, generation });
               reject(
-                new CustodyError(
-                  shares.length >= 2 ? "pool-key-check-failed" : "custody-unavailable",
-                  shares.length >= 2
-                    ? `key holders released shares of ${keyId} that do not rebuild it`
-                    : `2 of 3 key holders must release a share of ${keyId}; key holder${down.length > 1 ? "s" : ""} ${down.join(" and ")} did not`,
-                  { keyId, holders: failures },
-                ),
+                new CustodyError("pool-key-forged", `key holders ${notHeld.map((f) => f.holder).join(" and ")} never sealed pool key ${keyId}: it was not made by an enclave`, {
+                  keyId,
+                  generation,
+                  holders: failures,
+                }),
               );
+              return;
             }
+            const down = failures.map((f) => f.holder).sort();
+            const answered = [...shares.keys()].sort();
+            if (answered.length >= 2) this.link.log({ event: "holder-lied", code: "pool-key-check-failed", holders: answered, keyId });
+            reject(
+              new CustodyError(
+                answered.length >= 2 ? "pool-key-check-failed" : "custody-unavailable",
+                answered.length >= 2
+                  ? `key holders ${answered.join(" and ")} released shares of ${keyId} that rebuild no key matching its commitment: ${answered.length === 2 ? "one of them lied" : "at least two lied"}`
+                  : `2 of 3 key holders must release a share of ${keyId}; key holder${down.length > 1 ? "s" : ""} ${down.join(" and ")} did not`,
+                { keyId, holders: failures, answered },
+              ),
+            );
           });
       }
     });
   }
 
-  private async releaseOne(keyId: string, holder: number, wrappedShare: Uint8Array): Promise<Uint8Array> {
+  /** One request to one holder: `seal` returns its held share, `release` the share it opened. */
+  private async holderRequest(purpose: "seal" | "release", keyId: string, generation: number, holder: number, keyCheck: Uint8Array, share: Uint8Array): Promise<Uint8Array> {
     const fail = (code: string, message: string): HolderFailure => ({ holder, code, message });
-    const ephemeral = generateX25519KeyPair();
+    const ephemeral = purpose === "release" ? generateX25519KeyPair() : undefined;
     let response: { status: number; body: Uint8Array };
     try {
-      const userData = unwrapRequestBinding({ holder, keyId, shareIndex: holder, wrappedShare });
-      const document = await this.attestor.document({ userData, publicKey: ephemeral.publicKey });
+      const userData = unwrapRequestBinding({ purpose, holder, keyId, generation, shareIndex: holder, keyCheck, share });
+      const document = await this.attestor.document({ userData, publicKey: ephemeral?.publicKey });
       const body = JSON.stringify({
         keyId,
+        generation,
         shareIndex: holder,
-        wrappedShare: Buffer.from(wrappedShare).toString("base64"),
+        keyCheck: Buffer.from(keyCheck).toString("base64"),
+        [purpose === "seal" ? "wrappedShare" : "heldShare"]: Buffer.from(share).toString("base64"),
         attestationDocument: Buffer.from(document).toString("base64"),
       });
-      response = await this.link.releaseShare(holder, new Uint8Array(Buffer.from(body)));
+      response = await this.link.releaseShare(holder, new Uint8Array(Buffer.from(body)), purpose);
     } catch (err) {
       const e = err as { remoteCode?: string; code?: string; message?: string };
       throw fail(e.remoteCode ?? e.code ?? "holder-unreachable", e.message ?? String(err));
     }
-    let parsed: { releasedShare?: string; code?: string; message?: string };
+    let parsed: { releasedShare?: string; heldShare?: string; code?: string; message?: string };
     try {
       parsed = JSON.parse(Buffer.from(response.body).toString("utf8"));
     } catch {
       throw fail("holder-bad-response", `key holder ${holder} answered ${response.status} with a non-JSON body`);
     }
-    if (response.status !== 200 || typeof parsed.releasedShare !== "string") {
+    const field = purpose === "seal" ? parsed.heldShare : parsed.releasedShare;
+    if (response.status !== 200 || typeof field !== "string") {
       throw fail(parsed.code ?? "holder-refused", parsed.message ?? `key holder ${holder} answered ${response.status}`);
     }
+    const bytes = new Uint8Array(Buffer.from(field, "base64"));
+    if (ephemeral === undefined) return bytes;
     try {
-      return openWithPrivateKey(ephemeral.privateKey, new Uint8Array(Buffer.from(parsed.releasedShare, "base64")), RELEASE_INFO, shareAad(keyId, holder));
+      return openWithPrivateKey(ephemeral.privateKey, bytes, RELEASE_INFO, shareAad(keyId, holder));
     } catch {
       throw fail("holder-bad-response", `key holder ${holder} released a share that does not open`);
     }

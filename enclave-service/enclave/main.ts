@@ -15,7 +15,7 @@ async function run(): Promise<void> {
   if (!values.config) throw new Error("usage: enclave/main.ts --config <enclave-config.json>");
   const config = JSON.parse(readFileSync(values.config, "utf8")) as EnclaveConfig;
   // Measure before anything else runs, then cut the network: from here on only the socket exists.
-  const measurement = enclaveMeasurement(REPO_ROOT);
+  const measurement = enclaveMeasurement(REPO_ROOT, config);
   installNetworkGuard();
   const attestor = await createLocalAttestor(measurement);
   const { close } = await startEnclave(config, attestor);

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from "jose";
-import type { HostLink } from "./host-link";
+import type { Upstream } from "./upstream";
 import { ServiceError } from "./service-error";
 
 /** The parts of an OpenID Provider's discovery document the service uses. */
@@ -14,15 +14,15 @@ export interface ProviderMetadata {
 const TTL_MS = 10 * 60_000;
 
 /**
- * Discovery documents and key sets of OpenID providers, fetched through the host and cached in
- * enclave memory. A discovery document whose `issuer` is not the configured one is refused
+ * Discovery documents and key sets of OpenID providers, fetched over TLS that ends in the enclave
+ * (the host relays bytes) and cached in enclave memory. A discovery document whose `issuer` is not the configured one is refused
  * (OpenID Connect Discovery 1.0, section 4.3).
  */
 export class OidcDirectory {
   private readonly metadata = new Map<string, { value: ProviderMetadata; until: number }>();
   private readonly keys = new Map<string, { value: JSONWebKeySet; until: number }>();
 
-  constructor(private readonly link: HostLink) {}
+  constructor(private readonly upstream: Upstream) {}
 
   async provider(issuer: string): Promise<ProviderMetadata> {
     const hit = this.metadata.get(issuer);
@@ -53,8 +53,10 @@ export class OidcDirectory {
   private async getJson(url: string, issuer: string): Promise<unknown> {
     let res;
     try {
-      res = await this.link.fetch({ url, headers: { accept: "application/json" } });
+      res = await this.upstream.fetch({ url, headers: { accept: "application/json" } });
     } catch (err) {
+      // A failed TLS session or a destination off the allow list keeps its own code.
+      if (err instanceof ServiceError && err.code !== "upstream-unavailable") throw err;
       throw new ServiceError("idp-unavailable", `could not reach the identity provider: ${(err as Error).message}`, { issuer });
     }
     if (res.status !== 200) throw new ServiceError("idp-unavailable", `the identity provider answered ${res.status}`, { issuer, url });

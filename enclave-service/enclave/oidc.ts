@@ -1,14 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { bindIdentity, type LoginResult } from "./bind-identity";
-import { failAttempt } from "./commitments";
+import { failAttempt, insertCommitment, type Commitment } from "./commitments";
 import { identityId } from "./identity-id";
 import type { OidcProviderConfig } from "./enclave-config";
-import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
+import { requireApp, requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
-import { ENCRYPTED_COLUMNS } from "./key-pool";
-
-const COMMITMENTS = ENCRYPTED_COLUMNS[1];
 /** Signature algorithms accepted on ID tokens: never "none", never HMAC with the client secret. */
 const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
@@ -30,6 +27,7 @@ function findProvider(ctx: RequestContext, ecosystem: string, issuer: string): O
  */
 export async function initiateOidc(ctx: RequestContext, body: Record<string, unknown>) {
   const { ecosystem, audience } = requireEcosystemAndAudience(ctx.config, body);
+  requireApp(ctx, ecosystem, audience);
   const issuer = requireString(body, "issuer", { max: 512 });
   const provider = findProvider(ctx, ecosystem, issuer);
   const meta = await ctx.oidc.provider(issuer);
@@ -39,16 +37,25 @@ export async function initiateOidc(ctx: RequestContext, body: Record<string, unk
   const state = randomBytes(16).toString("base64url");
   const nonceSalt = randomBytes(16).toString("base64url");
   const nonce = oidcNonce(ctx.authKey, id, nonceSalt);
-  const secret = new Uint8Array(Buffer.from(JSON.stringify({ codeVerifier, state, nonceSalt }), "utf8"));
-  const { cipherKeyId, ciphertext } = await ctx.pool.seal(ctx.tx, { table: COMMITMENTS.table, rowKey: id, scope: ecosystem }, secret);
-  secret.fill(0);
   const expiresAt = ctx.now + (ctx.config.oidc?.ttlMs ?? 10 * 60_000);
   const maxAttempts = ctx.config.oidc?.maxAttempts ?? 3;
-  await ctx.tx.query(
-    `INSERT INTO auth_commitments (id, ecosystem, auth_key, identity_type, issuer, audience, cipher_key_id, secret_ciphertext, max_attempts, expires_at_ms, created_at_ms)
-     VALUES ($1, $2, $3, 'oidc', $4, $5, $6, $7, $8, $9, $10)`,
-    [id, ecosystem, ctx.authKey, issuer, audience, cipherKeyId, ciphertext, maxAttempts, expiresAt, ctx.now],
-  );
+  await insertCommitment(ctx, {
+    id,
+    ecosystem,
+    authKey: ctx.authKey,
+    identityType: "oidc",
+    issuer,
+    identityId: null,
+    audience,
+    answerHash: null,
+    secret: { codeVerifier, state, nonceSalt },
+    attempts: 0,
+    maxAttempts,
+    expiresAt,
+    consumedAt: null,
+    createdAt: ctx.now,
+    version: 1,
+  });
   const url = new URL(meta.authorization_endpoint);
   url.searchParams.set("response_type", "code");
   url.searchParams.set("client_id", provider.clientId);
@@ -67,17 +74,15 @@ export async function initiateOidc(ctx: RequestContext, body: Record<string, unk
  * audience, expiry, nonce bound to this auth key), then binds the identity (oidc, iss, sub).
  * A failed exchange or a bad token counts an attempt.
  */
-export async function completeOidc(ctx: RequestContext, commitment: Record<string, unknown>, body: Record<string, unknown>): Promise<LoginResult> {
+export async function completeOidc(ctx: RequestContext, commitment: Commitment, body: Record<string, unknown>): Promise<LoginResult> {
   const code = requireString(body, "code", { max: 2048 });
   const state = requireString(body, "state", { max: 256 });
-  const ecosystem = String(commitment.ecosystem);
-  const issuer = String(commitment.issuer);
+  const ecosystem = commitment.ecosystem;
+  const issuer = commitment.issuer;
   const provider = findProvider(ctx, ecosystem, issuer);
-  const context = { table: COMMITMENTS.table, rowKey: String(commitment.id), scope: ecosystem, cipherKeyId: String(commitment.cipher_key_id) };
-  const { plaintext } = await ctx.pool.open(ctx.tx, context, commitment.secret_ciphertext as Uint8Array);
-  const secret = JSON.parse(Buffer.from(plaintext).toString("utf8")) as { codeVerifier: string; state: string; nonceSalt: string };
-  plaintext.fill(0);
-  if (state !== secret.state) await failAttempt(ctx.tx, commitment, "state-mismatch", "state does not match the one this login started with");
+  const secret = commitment.secret;
+  if (secret === null) throw new ServiceError("commitment-consumed", "this commitment holds no OpenID secrets", { commitmentId: commitment.id });
+  if (state !== secret.state) await failAttempt(ctx, commitment, "state-mismatch", "state does not match the one this login started with");
 
   const meta = await ctx.oidc.provider(issuer);
   const form = new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: provider.redirectUri, code_verifier: secret.codeVerifier });
@@ -85,13 +90,14 @@ export async function completeOidc(ctx: RequestContext, commitment: Record<strin
   const basic = Buffer.from(`${encodeURIComponent(provider.clientId)}:${encodeURIComponent(provider.clientSecret)}`).toString("base64");
   let res;
   try {
-    res = await ctx.link.fetch({
+    res = await ctx.upstream.fetch({
       url: meta.token_endpoint,
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}`, accept: "application/json" },
       body: new Uint8Array(Buffer.from(form.toString(), "utf8")),
     });
   } catch (err) {
+    if (err instanceof ServiceError && err.code !== "upstream-unavailable") throw err;
     throw new ServiceError("idp-unavailable", `token endpoint unreachable: ${(err as Error).message}`, { issuer });
   }
   let token: { id_token?: unknown; error?: unknown };
@@ -101,24 +107,32 @@ export async function completeOidc(ctx: RequestContext, commitment: Record<strin
     throw new ServiceError("idp-unavailable", "token endpoint answered with invalid JSON", { issuer, status: res.status });
   }
   if (res.status !== 200 || typeof token.id_token !== "string") {
-    await failAttempt(ctx.tx, commitment, "id-token-invalid", "the provider did not exchange the code for an ID token", {
+    await failAttempt(ctx, commitment, "id-token-invalid", "the provider did not exchange the code for an ID token", {
       status: res.status,
       providerError: typeof token.error === "string" ? token.error : undefined,
     });
   }
   const payload = await verifyIdToken(ctx, commitment, issuer, provider.clientId, String(token.id_token));
   const expectedNonce = oidcNonce(ctx.authKey, String(commitment.id), secret.nonceSalt);
-  if (payload.nonce !== expectedNonce) await failAttempt(ctx.tx, commitment, "id-token-invalid", "ID token nonce is not the one bound to this auth key");
-  if (typeof payload.sub !== "string" || payload.sub.length === 0) await failAttempt(ctx.tx, commitment, "id-token-invalid", "ID token has no subject");
+  if (payload.nonce !== expectedNonce) await failAttempt(ctx, commitment, "id-token-invalid", "ID token nonce is not the one bound to this auth key");
+  if (typeof payload.sub !== "string" || payload.sub.length === 0) await failAttempt(ctx, commitment, "id-token-invalid", "ID token has no subject");
   const sub = String(payload.sub);
   return bindIdentity(ctx, commitment, { id: identityId(ecosystem, "oidc", issuer, sub), type: "oidc", issuer });
 }
 
-async function verifyIdToken(ctx: RequestContext, commitment: Record<string, unknown>, issuer: string, clientId: string, idToken: string): Promise<JWTPayload> {
+async function verifyIdToken(ctx: RequestContext, commitment: Commitment, issuer: string, clientId: string, idToken: string): Promise<JWTPayload> {
   const meta = await ctx.oidc.provider(issuer);
   const algorithms = (meta.id_token_signing_alg_values_supported ?? ["RS256"]).filter((a) => ASYMMETRIC.includes(a));
   const attempt = async (refresh: boolean) =>
-    jwtVerify(idToken, createLocalJWKSet(await ctx.oidc.jwks(issuer, refresh)), { issuer, audience: clientId, algorithms, clockTolerance: 30 });
+    jwtVerify(idToken, createLocalJWKSet(await ctx.oidc.jwks(issuer, refresh)), {
+      issuer,
+      audience: clientId,
+      algorithms,
+      clockTolerance: 30,
+      // A token without exp never expires, and one issued long ago was not made for this login.
+      requiredClaims: ["exp", "iat"],
+      maxTokenAge: ctx.config.oidc?.maxTokenAgeSeconds ?? 600,
+    });
   try {
     let result;
     try {
@@ -133,7 +147,7 @@ async function verifyIdToken(ctx: RequestContext, commitment: Record<string, unk
     return result.payload;
   } catch (err) {
     if (err instanceof ServiceError) throw err;
-    return failAttempt(ctx.tx, commitment, "id-token-invalid", `ID token refused: ${(err as Error).message}`, {
+    return failAttempt(ctx, commitment, "id-token-invalid", `ID token refused: ${(err as Error).message}`, {
       reason: (err as { code?: string }).code,
     });
   }

@@ -1,20 +1,39 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { otpAnswer } from "../../lib/identity/otp-answer";
 import { bindIdentity, type LoginResult } from "./bind-identity";
-import { COMMITMENT_ID, failAttempt, lockCommitment } from "./commitments";
+import { COMMITMENT_ID, failAttempt, insertCommitment, lockCommitment, type Commitment } from "./commitments";
 import { identityId, normalizeEmail, normalizePhone } from "./identity-id";
-import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
+import { requireApp, requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
+import { takeDestinationBudget } from "./destination-limiter";
 
 const CODE_DIGITS = 6;
 
+/** A login code that went out, waiting to be stored as a commitment ({@link storeOtpCommitment}). */
+export interface SentOtp {
+  id: string;
+  type: "email" | "phone";
+  ecosystem: string;
+  audience: string;
+  identityId: string;
+  challenge: string;
+  /** Hex sha256 of the expected answer (the code itself is never kept). */
+  answerHash: string;
+  maxAttempts: number;
+  expiresAt: number;
+}
+
 /**
- * Starts an email or phone login: stores a commitment bound to the requesting auth key (only the
- * hash of the expected answer, never the code) and sends a random code to the destination. If
- * sending fails, nothing is stored.
+ * First half of an email or phone login, run outside any database transaction (finding 7: a slow
+ * SMTP server must not hold the database for anyone else): checks the request, takes one unit of
+ * the destination's budget (shared by every instance), makes the code and sends it. Only the hash
+ * of the expected answer is kept. If sending fails, nothing is stored but the budget unit.
+ *
+ * @throws ServiceError invalid-request | unknown-ecosystem | origin-not-allowed | identity-type-disabled | destination-rate-limited | delivery-failed
  */
-export async function initiateOtp(ctx: RequestContext, body: Record<string, unknown>, type: "email" | "phone") {
+export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>, type: "email" | "phone"): Promise<SentOtp> {
   const { ecosystem, audience } = requireEcosystemAndAudience(ctx.config, body);
+  const app = requireApp(ctx, ecosystem, audience);
   const enabled = ctx.config.ecosystems[ecosystem].otp?.[type] ?? true;
   if (!enabled) throw new ServiceError("identity-type-disabled", `${type} login is off in ecosystem ${ecosystem}`, { ecosystem, type });
   const destination = type === "email" ? normalizeEmail(body.email) : normalizePhone(body.phone);
@@ -25,49 +44,78 @@ export async function initiateOtp(ctx: RequestContext, body: Record<string, unkn
   }
   const ttlMs = ctx.config.otp?.ttlMs ?? 10 * 60_000;
   const maxAttempts = ctx.config.otp?.maxAttempts ?? 5;
+  const destinationId = identityId(ecosystem, type, type, destination);
+  await takeDestinationBudget(ctx.tx, destinationId, ctx.now, ctx.config.otp?.perDestination);
   const id = randomBytes(16).toString("hex");
   const challenge = randomBytes(16).toString("hex");
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, "0");
   const answerHash = createHash("sha256").update(otpAnswer(challenge, code), "utf8").digest();
-  const expiresAt = ctx.now + ttlMs;
-  await ctx.tx.query(
-    `INSERT INTO auth_commitments (id, ecosystem, auth_key, identity_type, issuer, identity_id, audience, answer_hash, max_attempts, expires_at_ms, created_at_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [id, ecosystem, ctx.authKey, type, type, identityId(ecosystem, type, type, destination), audience, answerHash, maxAttempts, expiresAt, ctx.now],
-  );
   const minutes = Math.round(ttlMs / 60_000);
   try {
     if (type === "email") {
-      await ctx.link.sendMail(destination, "Your login code", `Your login code is ${code}. It expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this message.`);
+      const mail = { to: destination, subject: "Your login code", text:
+          `Your login code is ${code}. It expires in ${minutes} minutes.\n\n` +
+          `It signs you in to ${app.name} (${app.origin}) for the audience ${audience}.\n\n` +
+          `If you did not ask for it, or do not use ${app.name}, ignore this message.`,
+      };
+      // With an SMTP server configured the enclave speaks TLS to it itself; the dev outbox is the host's.
+      if (ctx.config.smtp) await ctx.upstream.sendMail(ctx.config.smtp, mail);
+      else await ctx.link.sendMail(mail.to, mail.subject, mail.text);
     } else {
-      await ctx.link.sendSms(destination, `Your login code is ${code} (expires in ${minutes} min).`);
+      await ctx.link.sendSms(destination, `Your login code is ${code} for ${app.name} (expires in ${minutes} min).`);
     }
   } catch (err) {
+    if (err instanceof ServiceError) throw err;
     throw new ServiceError("delivery-failed", `the ${type === "email" ? "email" : "SMS"} could not be sent`, {
       reason: (err as Error).message,
     });
   }
-  return { commitmentId: id, identityType: type, challenge, expiresAt, maxAttempts };
+  return { id, type, ecosystem, audience, identityId: destinationId, challenge, answerHash: answerHash.toString("hex"), maxAttempts, expiresAt: ctx.now + ttlMs };
+}
+
+/**
+ * Second half, in the request's transaction: stores the commitment bound to the requesting auth
+ * key. Its expiry runs from the request's start, before the code was sent.
+ */
+export async function storeOtpCommitment(ctx: RequestContext, sent: SentOtp) {
+  await insertCommitment(ctx, {
+    id: sent.id,
+    ecosystem: sent.ecosystem,
+    authKey: ctx.authKey,
+    identityType: sent.type,
+    issuer: sent.type,
+    identityId: sent.identityId,
+    audience: sent.audience,
+    answerHash: sent.answerHash,
+    secret: null,
+    attempts: 0,
+    maxAttempts: sent.maxAttempts,
+    expiresAt: sent.expiresAt,
+    consumedAt: null,
+    createdAt: ctx.now,
+    version: 1,
+  });
+  return { commitmentId: sent.id, identityType: sent.type, challenge: sent.challenge, expiresAt: sent.expiresAt, maxAttempts: sent.maxAttempts };
 }
 
 /**
  * Completes an email or phone login. A wrong answer counts an attempt (stored even though the
  * request fails); the right one consumes the commitment and binds the auth key.
  */
-export async function completeOtp(ctx: RequestContext, commitment: Record<string, unknown>, body: Record<string, unknown>): Promise<LoginResult> {
+export async function completeOtp(ctx: RequestContext, commitment: Commitment, body: Record<string, unknown>): Promise<LoginResult> {
   const answer = requireString(body, "answer", { max: 64, pattern: /^[0-9a-f]{64}$/ });
   const given = createHash("sha256").update(answer, "utf8").digest();
-  const expected = Buffer.from(commitment.answer_hash as Uint8Array);
+  const expected = Buffer.from(commitment.answerHash ?? "", "hex");
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    await failAttempt(ctx.tx, commitment, "wrong-answer", "the answer does not match the code sent");
+    await failAttempt(ctx, commitment, "wrong-answer", "the answer does not match the code sent");
   }
-  const type = commitment.identity_type as "email" | "phone";
-  return bindIdentity(ctx, commitment, { id: String(commitment.identity_id), type, issuer: type });
+  const type = commitment.identityType as "email" | "phone";
+  return bindIdentity(ctx, commitment, { id: String(commitment.identityId), type, issuer: type });
 }
 
 /** Completes any commitment: locks it, then dispatches on its type. */
-export async function completeLogin(ctx: RequestContext, body: Record<string, unknown>, oidcComplete: (ctx: RequestContext, c: Record<string, unknown>, b: Record<string, unknown>) => Promise<LoginResult>) {
+export async function completeLogin(ctx: RequestContext, body: Record<string, unknown>, oidcComplete: (ctx: RequestContext, c: Commitment, b: Record<string, unknown>) => Promise<LoginResult>) {
   const id = requireString(body, "commitmentId", { max: 32, pattern: COMMITMENT_ID });
-  const commitment = await lockCommitment(ctx.tx, id, ctx.authKey, ctx.now);
-  return commitment.identity_type === "oidc" ? oidcComplete(ctx, commitment, body) : completeOtp(ctx, commitment, body);
+  const commitment = await lockCommitment(ctx, id, ctx.authKey, ctx.now);
+  return commitment.identityType === "oidc" ? oidcComplete(ctx, commitment, body) : completeOtp(ctx, commitment, body);
 }

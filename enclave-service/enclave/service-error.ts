@@ -10,6 +10,9 @@ export const ERROR_STATUS = {
   "body-too-large": 413,
   "unsupported-media-type": 415,
   "not-found": 404,
+  // Sealed exchanges (HPKE to the enclave's attested key)
+  "sealed-request-invalid": 400,
+  "sealed-key-unknown": 421,
   "method-not-allowed": 405,
   // Request signing
   "auth-required": 401,
@@ -18,9 +21,13 @@ export const ERROR_STATUS = {
   "stale-timestamp": 401,
   "stale-nonce": 409,
   "rate-limited": 429,
+  "destination-rate-limited": 429,
   // Configuration the request names
   "unknown-ecosystem": 400,
   "origin-not-allowed": 403,
+  "origin-required": 400,
+  "unknown-app": 403,
+  "audience-not-allowed": 403,
   "unknown-provider": 400,
   "identity-type-disabled": 400,
   // Authentication
@@ -34,12 +41,22 @@ export const ERROR_STATUS = {
   "id-token-invalid": 401,
   "idp-unavailable": 502,
   "delivery-failed": 502,
+  // Outbound connections (TLS ends in the enclave, the host relays bytes)
+  "upstream-not-allowed": 502,
+  "upstream-unavailable": 502,
+  "upstream-tls-failed": 502,
   "not-authenticated": 401,
+  "binding-not-found": 404,
   // Signing
   "lifetime-too-long": 400,
   // Custody
   "custody-unavailable": 503,
-  "record-tampered": 500,
+  /** A row that carries authority was not written by the enclave (inserted, altered, moved, or under a host-made key). */
+  "row-forged": 500,
+  /** An authentic row older than one this enclave process already used (put back by the host). */
+  "row-rolled-back": 500,
+  /** A pool key its key holders never sealed: introduced by the host; nothing is sealed under it. */
+  "pool-key-forged": 500,
   // Operations
   "admin-unauthorized": 401,
   "internal-error": 500,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import type { Database, DatabaseTransaction } from "../storage/database";
 import type { ChannelHandler } from "../channel/channel";
 import type { MailSender, SmsSender } from "./senders";
@@ -22,28 +23,48 @@ export interface HostIoConfig {
   /** Key holder base URLs, holder 1 first. */
   keyHolderUrls: string[];
   log(entry: Record<string, unknown>): void;
-  /** Transactions idle this long are rolled back (ms). */
+  /** Transactions idle this long are rolled back (ms, default 10 s). */
   txIdleMs?: number;
+  /** Transactions open this long are rolled back however busy they are (ms, default 30 s). */
+  txMaxMs?: number;
 }
 
-const MAX_FETCH_BYTES = 1024 * 1024;
-const FETCH_TIMEOUT_MS = 10_000;
 const HOLDER_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The I/O served to one enclave connection. */
+export interface HostIoSession {
+  handlers: Record<string, ChannelHandler>;
+  /** Transactions currently open for this connection. */
+  readonly openTransactions: number;
+  /**
+   * Ends the session: rolls back every open transaction, and every transaction whose BEGIN is
+   * still waiting (PGlite queues them behind its one connection) is rolled back the moment it opens.
+   */
+  close(): Promise<void>;
+}
 
 /**
- * The I/O the host performs for the enclave. Everything here handles ciphertext, public data, or
- * data the enclave chose to reveal (an email to send, a URL to fetch); no handler ever receives a
- * plaintext key. Returns the handlers and a function that rolls back every open transaction (when
- * the enclave disconnects).
+ * The I/O the host performs for one enclave connection. Everything here handles ciphertext, public
+ * data, or data the enclave chose to reveal (a dev-outbox message, a host:port to relay to); no
+ * handler ever receives a plaintext key, and outbound TLS runs inside the enclave over `tcp.open`
+ * streams.
+ *
+ * Every transaction begun here ends: at commit/rollback, after `txIdleMs` without a statement,
+ * after `txMaxMs` in all, or when the session closes (the enclave went away). A crashed enclave
+ * cannot leave PGlite's single connection held, and a BEGIN that was queued when the enclave died
+ * is rolled back as soon as it opens instead of waiting out its idle timer (finding 5).
  */
-export function createHostIo(config: HostIoConfig): { handlers: Record<string, ChannelHandler>; abortAll(): Promise<void> } {
-  const open = new Map<string, { tx: DatabaseTransaction; timer: NodeJS.Timeout }>();
-  const idleMs = config.txIdleMs ?? 30_000;
+export function createHostIo(config: HostIoConfig): HostIoSession {
+  const open = new Map<string, { tx: DatabaseTransaction; idle: NodeJS.Timeout; max: NodeJS.Timeout }>();
+  const idleMs = config.txIdleMs ?? 10_000;
+  const maxMs = config.txMaxMs ?? 30_000;
+  let closed = false;
 
   function touch(id: string): DatabaseTransaction {
     const entry = open.get(id);
-    if (!entry) throw new HostIoError("tx-not-found", `no open transaction ${id} (finished, or rolled back after ${idleMs} ms idle)`);
-    entry.timer.refresh();
+    if (!entry) throw new HostIoError("tx-not-found", `no open transaction ${id} (finished, or rolled back after ${idleMs} ms idle or ${maxMs} ms open)`);
+    entry.idle.refresh();
     return entry.tx;
   }
 
@@ -54,26 +75,39 @@ export function createHostIo(config: HostIoConfig): { handlers: Record<string, C
       throw new HostIoError("tx-not-found", `no open transaction ${id}`);
     }
     open.delete(id);
-    clearTimeout(entry.timer);
+    clearTimeout(entry.idle);
+    clearTimeout(entry.max);
     if (how === "commit") await entry.tx.commit();
     else await entry.tx.rollback();
   }
 
+  function expire(id: string, reason: "idle" | "max-age"): void {
+    if (!open.has(id)) return;
+    void finish(id, "rollback").catch(() => undefined);
+    config.log({ event: "tx-expired-rollback", tx: id, reason });
+  }
+
   const handlers: Record<string, ChannelHandler> = {
     async "db.query"(a: { sql: string; params?: unknown[]; tx?: string }) {
+      if (closed) throw new HostIoError("session-closed", "the enclave connection is closed");
       const target = a.tx === undefined ? config.db : touch(a.tx);
       return target.query(a.sql, a.params ?? []);
     },
     async "db.begin"() {
+      if (closed) throw new HostIoError("session-closed", "the enclave connection is closed");
       const tx = await config.db.begin();
+      if (closed) {
+        // The enclave went away while this BEGIN waited for the connection: nobody will end it.
+        await tx.rollback();
+        config.log({ event: "tx-orphan-rollback" });
+        throw new HostIoError("session-closed", "the enclave connection closed while the transaction opened");
+      }
       const id = randomUUID();
-      const timer = setTimeout(() => {
-        open.delete(id);
-        void tx.rollback();
-        config.log({ event: "tx-idle-rollback", tx: id });
-      }, idleMs);
-      timer.unref();
-      open.set(id, { tx, timer });
+      const idle = setTimeout(() => expire(id, "idle"), idleMs);
+      const max = setTimeout(() => expire(id, "max-age"), maxMs);
+      idle.unref();
+      max.unref();
+      open.set(id, { tx, idle, max });
       return { tx: id };
     },
     async "db.commit"(a: { tx: string }) {
@@ -102,37 +136,57 @@ export function createHostIo(config: HostIoConfig): { handlers: Record<string, C
       config.log({ event: "sms-sent", to: a.to });
       return null;
     },
-    async "http.fetch"(a: { url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }) {
-      let url: URL;
-      try {
-        url = new URL(a.url);
-      } catch {
-        throw new HostIoError("fetch-failed", `not a URL: ${a.url}`);
+    /**
+     * The TCP relay (what Nitro's vsock proxy does): connects to host:port and carries raw bytes
+     * both ways on the stream the enclave announced. TLS runs end to end between the enclave and
+     * the server, so the host sees only ciphertext (and, for STARTTLS, the plaintext greeting).
+     */
+    async "tcp.open"(a: { stream: number; host: string; port: number }, channel) {
+      if (typeof a.host !== "string" || a.host.length === 0 || a.host.length > 253 || !Number.isInteger(a.port) || a.port < 1 || a.port > 65535) {
+        throw new HostIoError("connect-failed", "tcp.open needs a host name and a port 1..65535");
       }
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new HostIoError("fetch-failed", `refusing ${url.protocol} URL`);
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: a.method ?? "GET",
-          headers: a.headers,
-          body: a.body === undefined ? undefined : Buffer.from(a.body),
-          redirect: "manual",
-          signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      const socket = net.connect({ host: a.host, port: a.port });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new HostIoError("connect-failed", `${a.host}:${a.port} did not accept within ${CONNECT_TIMEOUT_MS} ms`));
+        }, CONNECT_TIMEOUT_MS);
+        socket.once("connect", () => {
+          clearTimeout(timer);
+          resolve();
         });
+        socket.once("error", (err) => {
+          clearTimeout(timer);
+          reject(new HostIoError("connect-failed", `${a.host}:${a.port}: ${err.message}`));
+        });
+      });
+      let stream;
+      try {
+        stream = channel.acceptStream(a.stream);
       } catch (err) {
-        throw new HostIoError("fetch-failed", `${a.method ?? "GET"} ${url.origin}${url.pathname} failed: ${(err as Error).message}`);
+        socket.destroy();
+        throw new HostIoError("connect-failed", (err as Error).message);
       }
-      const body = new Uint8Array(await res.arrayBuffer());
-      if (body.length > MAX_FETCH_BYTES) throw new HostIoError("fetch-failed", `response from ${url.origin} exceeds ${MAX_FETCH_BYTES} bytes`);
-      config.log({ event: "fetch", method: a.method ?? "GET", url: `${url.origin}${url.pathname}`, status: res.status });
-      return { status: res.status, headers: Object.fromEntries([...(res.headers as unknown as Iterable<[string, string]>)]), body };
+      socket.on("data", (chunk: Buffer) => stream.write(chunk));
+      socket.on("end", () => stream.end());
+      // A clean close already ended the stream; only a failed connection resets it.
+      socket.on("close", (hadError) => {
+        if (hadError) stream.destroy();
+      });
+      socket.on("error", () => stream.destroy());
+      stream.on("data", (chunk: Buffer) => socket.write(chunk));
+      stream.on("end", () => socket.end());
+      stream.on("close", () => socket.destroy());
+      stream.on("error", () => socket.destroy());
+      config.log({ event: "tcp-open", host: a.host, port: a.port });
+      return null;
     },
-    async "keyholder.release"(a: { holder: number; body: Uint8Array }) {
+    async "keyholder.release"(a: { holder: number; body: Uint8Array; route?: "seal" | "release" }) {
       const base = config.keyHolderUrls[a.holder - 1];
       if (base === undefined) throw new HostIoError("holder-unreachable", `no key holder ${a.holder} configured`, { holder: a.holder });
       let res: Response;
       try {
-        res = await fetch(`${base}/v1/release`, {
+        res = await fetch(`${base}/v1/${a.route === "seal" ? "seal" : "release"}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: Buffer.from(a.body),
@@ -153,8 +207,12 @@ export function createHostIo(config: HostIoConfig): { handlers: Record<string, C
 
   return {
     handlers,
-    async abortAll() {
-      for (const id of [...open.keys()]) await finish(id, "rollback").catch(() => undefined);
+    get openTransactions() {
+      return open.size;
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...open.keys()].map((id) => finish(id, "rollback").catch(() => undefined)));
     },
   };
 }

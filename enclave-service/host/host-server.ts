@@ -5,8 +5,8 @@ import { Channel } from "../channel/channel";
 import { openDatabase, type DatabaseConfig } from "../storage/open-database";
 import type { Database } from "../storage/database";
 import { readBody } from "../http/read-body";
-import { createHostIo } from "./host-io";
-import { loadSmsSender, outboxMailSender, outboxSmsSender, smtpMailSender, type MailSender } from "./senders";
+import { createHostIo, type HostIoSession } from "./host-io";
+import { loadSmsSender, outboxMailSender, outboxSmsSender, type MailSender } from "./senders";
 
 /** The host's configuration. */
 export interface HostConfig {
@@ -17,10 +17,7 @@ export interface HostConfig {
   /** The enclave's Unix socket. */
   enclaveSocket: string;
   database: DatabaseConfig;
-  /** SMTP URL; without it, email goes to the dev outbox. */
-  smtpUrl?: string;
-  mailFrom?: string;
-  /** Dev outbox file (email without SMTP, and SMS by default). */
+  /** Dev outbox file (email when the enclave has no SMTP server, and SMS by default). */
   outboxFile: string;
   /** Module exporting createSmsSender(); default: the dev outbox. */
   smsSender?: string;
@@ -35,7 +32,7 @@ const ENCLAVE_TIMEOUT_MS = 60_000;
 /**
  * Starts the host: terminates HTTP, forwards every request's exact bytes to the enclave and sends
  * back exactly the bytes (and attestation header) the enclave returns; serves the enclave's I/O
- * (database, mail, SMS, HTTP fetches, key-holder relay). It never holds a plaintext key.
+ * (database, dev outbox, SMS, the TCP relay for the enclave's TLS, key-holder relay). It never holds a plaintext key.
  *
  * @example
  * const host = await startHost({ enclaveSocket, database: { pgliteDir }, outboxFile, keyHolderUrls });
@@ -45,11 +42,12 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
   const write = config.log ?? ((line: string) => process.stdout.write(line + "\n"));
   const log = (entry: Record<string, unknown>) => write(JSON.stringify({ at: new Date().toISOString(), ...entry }));
   const db = await openDatabase(config.database);
-  const mail: MailSender = config.smtpUrl
-    ? smtpMailSender(config.smtpUrl, config.mailFrom ?? "Arbor <no-reply@arbor.local>")
-    : outboxMailSender(config.outboxFile, write);
+  // Real email is sent by the enclave itself (TLS to the SMTP server over the relay); the host only
+  // writes the development outbox.
+  const mail: MailSender = outboxMailSender(config.outboxFile, write);
   const sms = config.smsSender ? loadSmsSender(config.smsSender) : outboxSmsSender(config.outboxFile, write);
-  const io = createHostIo({ db, mail, sms, keyHolderUrls: config.keyHolderUrls, log });
+  const ioConfig = { db, mail, sms, keyHolderUrls: config.keyHolderUrls, log };
+  let session: HostIoSession | undefined;
   const maxBody = config.maxBodyBytes ?? 64 * 1024;
 
   let channel: Channel | undefined;
@@ -59,12 +57,16 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
     if (closing) return;
     const socket = net.createConnection({ path: config.enclaveSocket });
     socket.once("connect", () => {
+      // One I/O session per connection: its transactions die with it (finding 5).
+      const io = createHostIo(ioConfig);
+      session = io;
       const ch = new Channel(socket, io.handlers);
       channel = ch;
       log({ event: "enclave-connected" });
       ch.onClose(() => {
         if (channel === ch) channel = undefined;
-        void io.abortAll();
+        if (session === io) session = undefined;
+        void io.close();
         if (!closing) {
           log({ event: "enclave-disconnected" });
           retry = setTimeout(connect, 200);
@@ -124,7 +126,7 @@ export async function startHost(config: HostConfig): Promise<{ url: string; db: 
       closing = true;
       if (retry) clearTimeout(retry);
       channel?.close();
-      await io.abortAll();
+      await session?.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -1,7 +1,6 @@
-import nodemailer from "nodemailer";
 import { devOutbox } from "./outbox";
 
-/** Sends one email. */
+/** Sends one email (the host's dev outbox; real SMTP runs in the enclave, see enclave/upstream.ts). */
 export interface MailSender {
   send(message: { to: string; subject: string; text: string }): Promise<void>;
   close?(): void;
@@ -10,23 +9,6 @@ export interface MailSender {
 /** Sends one SMS. Pluggable: `--sms-sender <module>` loads a module exporting `createSmsSender(): SmsSender`. */
 export interface SmsSender {
   send(message: { to: string; text: string }): Promise<void>;
-}
-
-/**
- * Email over SMTP with nodemailer. `url` is e.g. `smtp://127.0.0.1:2525` or
- * `smtps://user:pass@smtp.example:465`.
- *
- * @example
- * const mail = smtpMailSender("smtp://127.0.0.1:2525", "Arbor <no-reply@arbor.local>");
- */
-export function smtpMailSender(url: string, from: string): MailSender {
-  const transport = nodemailer.createTransport(url);
-  return {
-    async send({ to, subject, text }) {
-      await transport.sendMail({ from, to, subject, text });
-    },
-    close: () => transport.close(),
-  };
 }
 
 /** Email into the dev outbox file. */

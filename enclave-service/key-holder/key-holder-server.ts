@@ -8,6 +8,7 @@ import { unwrapRequestBinding } from "../custody/unwrap-request";
 import { CustodyError } from "../custody/custody-error";
 import { readBody } from "../http/read-body";
 import { loadOrCreateMasterKey } from "./master-key";
+import { holderSealKey, openHeldShare, sealHeldShare } from "../custody/held-share";
 
 /** A key holder's configuration. */
 export interface KeyHolderConfig {
@@ -43,6 +44,7 @@ export const KEY_HOLDER_ERRORS = {
   "attestation-stale": 403,
   "wrong-holder": 403,
   "share-unwrap-failed": 422,
+  "share-not-held": 422,
   "internal-error": 500,
 } as const;
 type KeyHolderErrorCode = keyof typeof KEY_HOLDER_ERRORS;
@@ -61,8 +63,9 @@ class KeyHolderRefusal extends Error {
 const MAX_BODY = 64 * 1024;
 
 /**
- * Starts a key holder: HTTP on 127.0.0.1, one route that releases this holder's share of a pool key
- * to an attested enclave. The share is opened with the master key and immediately sealed to the
+ * Starts a key holder: HTTP on 127.0.0.1, two routes for an attested enclave: `POST /v1/seal` seals a
+ * share of a pool key the enclave made under this holder's own key (a held share), `POST /v1/release`
+ * opens a held share and releases it. The share is opened with the master key and immediately sealed to the
  * public key inside the attestation document, so whoever relays the response (the host) only ever
  * carries ciphertext, as with AWS KMS and a Nitro RecipientInfo.
  *
@@ -91,23 +94,30 @@ export async function startKeyHolder(config: KeyHolderConfig): Promise<{ url: st
     throw new RangeError("production key holder refuses a LOCAL attestation root");
   }
 
-  function release(body: Uint8Array): { releasedShare: string } {
-    let input: { keyId?: unknown; shareIndex?: unknown; wrappedShare?: unknown; attestationDocument?: unknown };
+  const sealKey = holderSealKey(master.privateKey);
+
+  /** Parses and checks the fields both routes share, and verifies the request's attestation document. */
+  function verifiedRequest(body: Uint8Array, purpose: "seal" | "release", shareField: "wrappedShare" | "heldShare") {
+    let input: Record<string, unknown>;
     try {
       input = JSON.parse(Buffer.from(body).toString("utf8"));
     } catch {
       throw new KeyHolderRefusal("invalid-request", "body is not JSON");
     }
-    if (input === null || typeof input !== "object") throw new KeyHolderRefusal("invalid-request", "body must be a JSON object");
-    const { keyId, shareIndex, wrappedShare, attestationDocument } = input;
+    if (input === null || typeof input !== "object" || Array.isArray(input)) throw new KeyHolderRefusal("invalid-request", "body must be a JSON object");
+    const { keyId, generation, shareIndex, keyCheck, attestationDocument } = input;
+    const shareText = input[shareField];
     if (typeof keyId !== "string" || keyId.length === 0 || keyId.length > 128) {
       throw new KeyHolderRefusal("invalid-request", "keyId must be a non-empty string", { field: "keyId" });
+    }
+    if (typeof generation !== "number" || !Number.isSafeInteger(generation) || generation < 1) {
+      throw new KeyHolderRefusal("invalid-request", "generation must be a positive integer", { field: "generation" });
     }
     if (typeof shareIndex !== "number" || !Number.isInteger(shareIndex)) {
       throw new KeyHolderRefusal("invalid-request", "shareIndex must be an integer", { field: "shareIndex" });
     }
-    if (typeof wrappedShare !== "string" || typeof attestationDocument !== "string") {
-      throw new KeyHolderRefusal("invalid-request", "wrappedShare and attestationDocument must be base64 strings");
+    if (typeof keyCheck !== "string" || typeof shareText !== "string" || typeof attestationDocument !== "string") {
+      throw new KeyHolderRefusal("invalid-request", `keyCheck, ${shareField} and attestationDocument must be base64 strings`);
     }
     if (shareIndex !== config.holder) {
       throw new KeyHolderRefusal("wrong-holder", `this is key holder ${config.holder}; share ${shareIndex} is not ours`, {
@@ -115,9 +125,10 @@ export async function startKeyHolder(config: KeyHolderConfig): Promise<{ url: st
         shareIndex,
       });
     }
-    const wrapped = new Uint8Array(Buffer.from(wrappedShare, "base64"));
+    const share = new Uint8Array(Buffer.from(shareText, "base64"));
+    const check = new Uint8Array(Buffer.from(keyCheck, "base64"));
     const docBytes = new Uint8Array(Buffer.from(attestationDocument, "base64"));
-    const expectedUserData = unwrapRequestBinding({ holder: config.holder, keyId, shareIndex, wrappedShare: wrapped });
+    const expectedUserData = unwrapRequestBinding({ purpose, holder: config.holder, keyId, generation, shareIndex, keyCheck: check, share });
 
     const roots = trustedRoots();
     if (roots.length === 0) {
@@ -149,21 +160,49 @@ export async function startKeyHolder(config: KeyHolderConfig): Promise<{ url: st
     if (age > maxAge || age < -60_000) {
       throw new KeyHolderRefusal("attestation-stale", `attestation document is ${Math.round(age / 1000)} s old`, { ageMs: age });
     }
-    if (doc.publicKey === null || doc.publicKey.length !== 32) {
+    return { keyId, generation, shareIndex, keyCheck: check, share, doc };
+  }
+
+  /**
+   * Generation creation: the enclave boxed a share of a key it made to this holder's public key; the
+   * holder opens it and seals it under its own key. Only a held share is ever released, so a share
+   * boxed to the public key by anyone else (the host) is worthless.
+   */
+  function seal(body: Uint8Array): { heldShare: string } {
+    const r = verifiedRequest(body, "seal", "wrappedShare");
+    let share: Uint8Array;
+    try {
+      share = openWithPrivateKey(master.privateKey, r.share, WRAP_INFO, shareAad(r.keyId, r.shareIndex));
+    } catch (err) {
+      if (err instanceof CustodyError) {
+        throw new KeyHolderRefusal("share-unwrap-failed", "the wrapped share does not open with this holder's master key", { keyId: r.keyId });
+      }
+      throw err;
+    }
+    const held = sealHeldShare(sealKey, share, { keyId: r.keyId, generation: r.generation, shareIndex: r.shareIndex, keyCheck: r.keyCheck });
+    share.fill(0);
+    return { heldShare: Buffer.from(held).toString("base64") };
+  }
+
+  function release(body: Uint8Array): { releasedShare: string } {
+    const r = verifiedRequest(body, "release", "heldShare");
+    if (r.doc.publicKey === null || r.doc.publicKey.length !== 32) {
       throw new KeyHolderRefusal("attestation-invalid", "attestation document carries no 32-byte X25519 public_key to release to", {
         attestationCode: "public-key-missing",
       });
     }
     let share: Uint8Array;
     try {
-      share = openWithPrivateKey(master.privateKey, wrapped, WRAP_INFO, shareAad(keyId, shareIndex));
+      share = openHeldShare(sealKey, r.share, { keyId: r.keyId, generation: r.generation, shareIndex: r.shareIndex, keyCheck: r.keyCheck });
     } catch (err) {
       if (err instanceof CustodyError) {
-        throw new KeyHolderRefusal("share-unwrap-failed", "the wrapped share does not open with this holder's master key", { keyId });
+        // Logged: someone (the host) brought a share this holder never sealed, or moved one.
+        console.error(`key holder ${config.holder}: refused share-not-held for ${r.keyId} (generation ${r.generation})`);
+        throw new KeyHolderRefusal("share-not-held", "this key holder did not seal this share for this key, generation and key check", { keyId: r.keyId });
       }
       throw err;
     }
-    const released = sealToPublicKey(doc.publicKey, share, RELEASE_INFO, shareAad(keyId, shareIndex));
+    const released = sealToPublicKey(r.doc.publicKey, share, RELEASE_INFO, shareAad(r.keyId, r.shareIndex));
     share.fill(0);
     return { releasedShare: Buffer.from(released).toString("base64") };
   }
@@ -179,12 +218,12 @@ export async function startKeyHolder(config: KeyHolderConfig): Promise<{ url: st
       if (req.method === "GET" && url.pathname === "/v1/public-key") {
         return send(200, { holder: config.holder, publicKey: Buffer.from(master.publicKey).toString("base64") });
       }
-      if (req.method !== "POST" || url.pathname !== "/v1/release") {
+      if (req.method !== "POST" || (url.pathname !== "/v1/release" && url.pathname !== "/v1/seal")) {
         throw new KeyHolderRefusal("not-found", `no route ${req.method} ${url.pathname}`);
       }
       const { body, tooLarge } = await readBody(req, MAX_BODY);
       if (tooLarge) throw new KeyHolderRefusal("body-too-large", `body exceeds ${MAX_BODY} bytes`, { limit: MAX_BODY });
-      send(200, release(body));
+      send(200, url.pathname === "/v1/seal" ? seal(body) : release(body));
     } catch (err) {
       if (err instanceof KeyHolderRefusal) {
         send(KEY_HOLDER_ERRORS[err.code], { code: err.code, message: err.message, details: err.details });

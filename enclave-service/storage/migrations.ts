@@ -8,7 +8,7 @@ import { DatabaseError } from "./database";
  * Times are unix milliseconds in bigint columns (not timestamptz) so both drivers return the same
  * value and the enclave never depends on a database clock or time zone.
  */
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: { version: number; name: string; sql: string; before?: (tx: Pick<Database, "query">) => Promise<void> }[] = [
   {
     version: 1,
     name: "initial schema",
@@ -92,6 +92,120 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "login codes per destination",
+    sql: `
+      -- Login codes sent per destination (identity id: a hash, never the address) per fixed window,
+      -- shared by every enclave+host pair on this database (enclave/destination-limiter.ts).
+      CREATE TABLE login_destination_counts (
+        destination_id  text NOT NULL,
+        window_start_ms bigint NOT NULL,
+        sent            integer NOT NULL CHECK (sent > 0),
+        PRIMARY KEY (destination_id, window_start_ms)
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: "sealed authority rows and holder-sealed pool keys",
+    // Version 1 pool keys had shares boxed to the holders' public keys, which the host can make
+    // too: such a key cannot be told apart from one the host introduced, so no v1 data is carried
+    // over. An empty v1 schema (a fresh database) is simply replaced.
+    before: async (tx) => {
+      const r = await tx.query("SELECT count(*)::int AS n FROM cipher_keys");
+      if (Number(r.rows[0].n) > 0) {
+        throw new DatabaseError(
+          "database holds version 1 pool keys, which cannot be told apart from keys the host made: start on an empty database (README, Storage)",
+        );
+      }
+    },
+    sql: `
+      DROP TABLE auth_key_nonces;
+      DROP TABLE auth_keys;
+      DROP TABLE auth_commitments;
+      DROP TABLE identity_signers;
+      DROP TABLE cipher_keys;
+      DROP TABLE cipher_generations;
+
+      -- Pool generations: exactly one is active (new records use it); older ones are retiring
+      -- until no record refers to their keys, then retired. The state only picks among genuine
+      -- keys: a key's generation is bound into its holder-sealed shares.
+      CREATE TABLE cipher_generations (
+        generation    integer PRIMARY KEY CHECK (generation > 0),
+        state         text NOT NULL CHECK (state IN ('active', 'retiring', 'retired')),
+        created_at_ms bigint NOT NULL,
+        retired_at_ms bigint
+      );
+      CREATE UNIQUE INDEX cipher_generations_one_active ON cipher_generations ((true)) WHERE state = 'active';
+
+      -- Pool keys: never stored, only three held shares (each sealed by its key holder under the
+      -- holder's own key, bound to id, generation, index and key_check) and the key's commitment.
+      CREATE TABLE cipher_keys (
+        id            text PRIMARY KEY,
+        generation    integer NOT NULL REFERENCES cipher_generations (generation),
+        key_check     bytea NOT NULL,
+        share_1       bytea NOT NULL,
+        share_2       bytea NOT NULL,
+        share_3       bytea NOT NULL,
+        created_at_ms bigint NOT NULL
+      );
+      CREATE INDEX cipher_keys_generation ON cipher_keys (generation);
+
+      -- One identity signer per identity (per ecosystem). The address column is for operators
+      -- only: the enclave derives the address from the decrypted key.
+      CREATE TABLE identity_signers (
+        ecosystem     text NOT NULL,
+        identity_id   text NOT NULL,
+        address       text NOT NULL,
+        cipher_key_id text NOT NULL REFERENCES cipher_keys (id),
+        ciphertext    bytea NOT NULL,
+        created_at_ms bigint NOT NULL,
+        PRIMARY KEY (ecosystem, identity_id)
+      );
+      CREATE INDEX identity_signers_cipher_key ON identity_signers (cipher_key_id);
+
+      -- A started authentication. Everything that carries authority (auth key, identity, audience,
+      -- answer hash, OIDC secrets, attempts, expiry, consumption) is in sealed; the plain columns
+      -- are for lookups and operators, and the enclave never trusts them.
+      CREATE TABLE auth_commitments (
+        id            text PRIMARY KEY,
+        ecosystem     text NOT NULL,
+        auth_key      text NOT NULL,
+        version       integer NOT NULL,
+        expires_at_ms bigint NOT NULL,
+        cipher_key_id text NOT NULL REFERENCES cipher_keys (id),
+        sealed        bytea NOT NULL,
+        created_at_ms bigint NOT NULL
+      );
+      CREATE INDEX auth_commitments_cipher_key ON auth_commitments (cipher_key_id);
+
+      -- An auth key bound to an identity for a bounded lifetime (sealed: identity, type, issuer,
+      -- audience, expiry, revocation, version).
+      CREATE TABLE auth_keys (
+        auth_key      text PRIMARY KEY,
+        ecosystem     text NOT NULL,
+        identity_id   text NOT NULL,
+        version       integer NOT NULL,
+        expires_at_ms bigint NOT NULL,
+        cipher_key_id text NOT NULL REFERENCES cipher_keys (id),
+        sealed        bytea NOT NULL,
+        created_at_ms bigint NOT NULL,
+        FOREIGN KEY (ecosystem, identity_id) REFERENCES identity_signers (ecosystem, identity_id)
+      );
+      CREATE INDEX auth_keys_cipher_key ON auth_keys (cipher_key_id);
+
+      -- The last request nonce per auth key (sealed; last_nonce is a copy for operators).
+      CREATE TABLE auth_key_nonces (
+        auth_key      text PRIMARY KEY,
+        last_nonce    numeric(20, 0) NOT NULL,
+        cipher_key_id text NOT NULL REFERENCES cipher_keys (id),
+        sealed        bytea NOT NULL,
+        updated_at_ms bigint NOT NULL
+      );
+      CREATE INDEX auth_key_nonces_cipher_key ON auth_key_nonces (cipher_key_id);
+    `,
+  },
 ];
 
 /**
@@ -118,6 +232,7 @@ export async function migrate(db: Database): Promise<number[]> {
     }
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
+      if (m.before) await m.before(tx);
       // PGlite's extended protocol takes one statement per query: split on the statement ends.
       for (const statement of splitStatements(m.sql)) await tx.query(statement);
       await tx.query("INSERT INTO arbor_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)", [

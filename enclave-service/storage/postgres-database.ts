@@ -15,10 +15,16 @@ export async function openPostgresDatabase(url: string, schema?: string): Promis
   const pool = new pg.Pool({
     connectionString: url,
     max: 8,
+    // While the server restarts, a checkout fails after this long instead of waiting forever.
+    connectionTimeoutMillis: 5_000,
+    // Names the host's sessions in pg_stat_activity (operators, and tests that terminate them).
+    application_name: schema === undefined ? "arbor-host" : `arbor-host:${schema}`,
     // A schema name that passed the check above is safe to put in the startup options.
     options: schema === undefined ? undefined : `-c search_path=${schema}`,
   });
-  // A client that dies while idle in the pool must not crash the host.
+  // A client that dies while idle in the pool (the server restarted, or an administrator ran
+  // pg_terminate_backend) must not crash the host: the pool drops it and connects a new one on the
+  // next checkout, which is all the "reconnect" PostgreSQL needs (finding 6).
   pool.on("error", () => undefined);
   if (schema !== undefined) {
     try {
@@ -52,10 +58,26 @@ export async function openPostgresDatabase(url: string, schema?: string): Promis
       const client = await pool.connect().catch((err: unknown) => {
         throw toDatabaseError(err);
       });
+      // A checked-out client has no listener of the pool's: without one, a server restart while a
+      // transaction is open would be an unhandled 'error' event and kill the host. The failing
+      // statement rejects on its own; here we only remember to discard the connection.
+      let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on("error", onError);
+      const release = (discard: boolean) => {
+        client.off("error", onError);
+        // The listener stays until the socket is gone, so a late error on a discarded client is absorbed.
+        if (discard || broken) {
+          client.on("error", () => undefined);
+          client.release(true);
+        } else client.release();
+      };
       try {
         await client.query("BEGIN");
       } catch (err) {
-        client.release(true);
+        release(true);
         throw toDatabaseError(err);
       }
       let finished = false;
@@ -69,9 +91,9 @@ export async function openPostgresDatabase(url: string, schema?: string): Promis
           finished = true;
           try {
             await client.query("COMMIT");
-            client.release();
+            release(false);
           } catch (err) {
-            client.release(true);
+            release(true);
             throw toDatabaseError(err);
           }
         },
@@ -80,9 +102,9 @@ export async function openPostgresDatabase(url: string, schema?: string): Promis
           finished = true;
           try {
             await client.query("ROLLBACK");
-            client.release();
+            release(false);
           } catch {
-            client.release(true);
+            release(true);
           }
         },
       };

@@ -5,6 +5,7 @@ import { CustodyError } from "../../enclave-service/custody/custody-error";
 import { openRecord, sealRecord, type RecordContext } from "../../enclave-service/custody/record-cipher";
 import { combinePoolKey, poolKeyCheck, shareAad, splitPoolKey, WRAP_INFO, RELEASE_INFO } from "../../enclave-service/custody/pool-key-shares";
 import { generateX25519KeyPair, openWithPrivateKey, sealToPublicKey, rawX25519PrivateKey, x25519PrivateKeyFromRaw } from "../../enclave-service/custody/x25519-box";
+import { holderSealKey, openHeldShare, sealHeldShare } from "../../enclave-service/custody/held-share";
 
 const context: RecordContext = { table: "identity_signers", rowKey: "0xabc", scope: "demo", cipherKeyId: "g1k0-00" };
 
@@ -80,9 +81,9 @@ describe("custody/pool-key-shares", () => {
     it("rebuilds the key from any two of the three shares (law: 2-of-3)", async () => {
       const key = new Uint8Array(randomBytes(32));
       const shares = await splitPoolKey(key);
-      const check = poolKeyCheck(key, "k");
+      const check = poolKeyCheck(key, "k", 1);
       for (const pair of [[0, 1], [0, 2], [1, 2], [2, 0]]) {
-        const rebuilt = await combinePoolKey(pair.map((i) => shares[i]), "k", check);
+        const rebuilt = await combinePoolKey(pair.map((i) => shares[i]), "k", 1, check);
         expect(Buffer.from(rebuilt).equals(Buffer.from(key))).to.equal(true);
       }
     });
@@ -95,7 +96,7 @@ describe("custody/pool-key-shares", () => {
       altered[3] ^= 0x40;
       for (const pair of [[shares[0], altered], [shares[0], other[1]]]) {
         try {
-          await combinePoolKey(pair, "k", poolKeyCheck(key, "k"));
+          await combinePoolKey(pair, "k", 1, poolKeyCheck(key, "k", 1));
           expect.fail("should not rebuild");
         } catch (err) {
           expect(err).to.be.instanceOf(CustodyError);
@@ -104,15 +105,55 @@ describe("custody/pool-key-shares", () => {
       }
     });
 
+    it("fails with pool-key-check-failed when the shares are combined under another generation", async () => {
+      const key = new Uint8Array(randomBytes(32));
+      const shares = await splitPoolKey(key);
+      try {
+        await combinePoolKey(shares.slice(0, 2), "k", 2, poolKeyCheck(key, "k", 1));
+        expect.fail("the generation is part of the commitment");
+      } catch (err) {
+        expect((err as CustodyError).code).to.equal("pool-key-check-failed");
+      }
+    });
+
     it("fails with custody-unavailable when only one share is given", async () => {
       const key = new Uint8Array(randomBytes(32));
       const shares = await splitPoolKey(key);
       try {
-        await combinePoolKey([shares[0]], "k", poolKeyCheck(key, "k"));
+        await combinePoolKey([shares[0]], "k", 1, poolKeyCheck(key, "k", 1));
         expect.fail("one share must not be enough");
       } catch (err) {
         expect((err as CustodyError).code).to.equal("custody-unavailable");
       }
+    });
+  });
+});
+
+describe("custody/held-share", () => {
+  const sealKey = holderSealKey(generateX25519KeyPair().privateKey);
+  const share = new Uint8Array(randomBytes(33));
+  const context = { keyId: "g1k0-aa", generation: 1, shareIndex: 2, keyCheck: new Uint8Array(randomBytes(32)) };
+
+  describe("openHeldShare", () => {
+    it("opens to the share when given the holder's key and the same context (law: open . seal = id)", () => {
+      const held = sealHeldShare(sealKey, share, context);
+      expect(Buffer.from(openHeldShare(sealKey, held, context)).equals(Buffer.from(share))).to.equal(true);
+    });
+
+    it("fails with share-not-held when the share was boxed to the holder's public key instead (what the host can make)", () => {
+      const holder = generateX25519KeyPair();
+      const boxed = sealToPublicKey(holder.publicKey, share, WRAP_INFO, shareAad(context.keyId, 2));
+      expectCustodyError(() => openHeldShare(holderSealKey(holder.privateKey), boxed, context), "share-not-held");
+    });
+
+    it("fails with share-not-held when moved to another key id, generation, share index or key check, or sealed by another holder", () => {
+      const held = sealHeldShare(sealKey, share, context);
+      expectCustodyError(() => openHeldShare(sealKey, held, { ...context, keyId: "g1k1-aa" }), "share-not-held");
+      expectCustodyError(() => openHeldShare(sealKey, held, { ...context, generation: 2 }), "share-not-held");
+      expectCustodyError(() => openHeldShare(sealKey, held, { ...context, shareIndex: 3 }), "share-not-held");
+      expectCustodyError(() => openHeldShare(sealKey, held, { ...context, keyCheck: new Uint8Array(32) }), "share-not-held");
+      expectCustodyError(() => openHeldShare(holderSealKey(generateX25519KeyPair().privateKey), held, context), "share-not-held");
+      expectCustodyError(() => openHeldShare(sealKey, held.subarray(0, 20), context), "share-not-held");
     });
   });
 });

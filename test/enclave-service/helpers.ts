@@ -87,8 +87,9 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { computeAddress } from "ethers";
 import { responseBinding, verifyAttestationDocument } from "../../lib/attestation";
 import { AUTH_HEADERS, canonicalRequest, type AuthKey } from "../../lib/identity";
-import { openWithPrivateKey } from "../../enclave-service/custody/x25519-box";
-import { combinePoolKey, shareAad, WRAP_INFO } from "../../enclave-service/custody/pool-key-shares";
+import { DEFAULT_SERVICE_NAME } from "../../lib/identity/request-signing";
+import { combinePoolKey } from "../../enclave-service/custody/pool-key-shares";
+import { holderSealKey, openHeldShare } from "../../enclave-service/custody/held-share";
 import { openRecord } from "../../enclave-service/custody/record-cipher";
 import { loadOrCreateMasterKey } from "../../enclave-service/key-holder/master-key";
 
@@ -101,9 +102,16 @@ export interface RawInput {
   nonce?: bigint;
   timestamp?: number;
   headers?: Record<string, string>;
+  /** The service name to sign for (default: the local default). */
+  service?: string;
   /** Sign this body but send `body` (to test signature checks). */
   signedBody?: string;
+  /** The app's Origin header on signed requests (default TEST_ORIGIN; null sends none). */
+  origin?: string | null;
 }
+
+/** The app origin signed test requests come from unless they say otherwise. */
+export const TEST_ORIGIN = "https://app.example";
 export type RawResult = { status: number; json: Record<string, any>; headers: Headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
@@ -121,9 +129,11 @@ export async function prepareRequest(url: string, rootPem: string, input: RawInp
     headers[AUTH_HEADERS.nonce] = nonce.toString();
     headers[AUTH_HEADERS.timestamp] = String(timestamp);
     headers[AUTH_HEADERS.signature] = await input.key.sign(
-      canonicalRequest({ method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
+      canonicalRequest({ service: input.service ?? DEFAULT_SERVICE_NAME, method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
     );
   }
+  const origin = input.origin === undefined ? (input.key ? TEST_ORIGIN : null) : input.origin;
+  if (origin !== null) headers.origin = origin;
   Object.assign(headers, input.headers ?? {});
   return async () => {
     const res = await fetch(url + input.path, { method: input.method, headers, body: input.method === "GET" ? undefined : body });
@@ -179,9 +189,11 @@ export async function recoverSecretsOffline(dataDir: string, db: Pick<Database, 
   const poolKeys = new Map<string, Uint8Array>();
   for (const row of (await db.query("SELECT * FROM cipher_keys")).rows) {
     const id = String(row.id);
-    const shares = [1, 2, 3].map((i) => openWithPrivateKey(masters[i - 1].privateKey, row[`share_${i}`] as Uint8Array, WRAP_INFO, shareAad(id, i)));
+    const generation = Number(row.generation);
+    const keyCheck = row.key_check as Uint8Array;
+    const shares = [1, 2, 3].map((i) => openHeldShare(holderSealKey(masters[i - 1].privateKey), row[`share_${i}`] as Uint8Array, { keyId: id, generation, shareIndex: i, keyCheck }));
     shares.forEach((s, i) => secrets.push({ label: `share ${i + 1} of ${id}`, bytes: s }));
-    const key = await combinePoolKey(shares.slice(0, 2), id, row.key_check as Uint8Array);
+    const key = await combinePoolKey(shares.slice(0, 2), id, generation, keyCheck);
     poolKeys.set(id, key);
     secrets.push({ label: `pool key ${id}`, bytes: key });
   }
@@ -223,31 +235,53 @@ import { SMTPServer } from "smtp-server";
 export interface SunkMail {
   to: string[];
   raw: string;
+  /** Whether the session was TLS when the message came in. */
+  secure: boolean;
 }
 
 /**
  * A real SMTP server on 127.0.0.1 that accepts every message and keeps it: the test's stand-in for
- * the user's mailbox. (No TLS: loopback only.)
+ * the user's mailbox. With `tls`, it serves STARTTLS (`mode: "starttls"`) or implicit TLS
+ * (`"implicit"`) with the given certificate; without, plain SMTP (loopback only).
  */
-export async function startSmtpSink(): Promise<{ url: string; mails: SunkMail[]; codeFor(to: string): string; close(): Promise<void> }> {
+export async function startSmtpSink(
+  options: { tls?: { mode: "starttls" | "implicit"; key: string; cert: string }; delayMs?: (to: string[]) => number } = {},
+): Promise<{
+  url: string;
+  host: string;
+  port: number;
+  mails: SunkMail[];
+  codeFor(to: string): string;
+  close(): Promise<void>;
+}> {
   const mails: SunkMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
+    disabledCommands: options.tls ? ["AUTH"] : ["STARTTLS", "AUTH"],
+    secure: options.tls?.mode === "implicit",
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString("utf8") });
-        callback();
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        mails.push({ to, raw: Buffer.concat(chunks).toString("utf8"), secure: session.secure });
+        // A slow mail server answers the DATA command late (the finding-7 test).
+        const delay = options.delayMs?.(to) ?? 0;
+        if (delay > 0) setTimeout(() => callback(), delay);
+        else callback();
       });
     },
   });
+  // A TLS client that gives up mid-handshake is an expected event in the hostile-host tests.
+  server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.server.address() as { port: number }).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${options.tls?.mode === "implicit" ? "smtps" : "smtp"}://127.0.0.1:${port}`,
+    host: "127.0.0.1",
+    port,
     mails,
     codeFor(to: string) {
       const mine = mails.filter((m) => m.to.includes(to));

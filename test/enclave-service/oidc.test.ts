@@ -1,8 +1,5 @@
 import { expect } from "chai";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Wallet } from "ethers";
-import { exportJWK, generateKeyPair } from "jose";
 import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { IDENTITY_TYPE, hashIssuer } from "../../lib/sessions";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
@@ -12,95 +9,21 @@ import type { Attestation } from "../../lib/sessions";
 import type { Hex } from "../../lib/hex";
 import { APP_ORIGIN, checkNext, deploySessionsFixture, ownedConfiguration, playData, send, signBatch, walletFor } from "../sessions/fixture";
 import { tempDir } from "./helpers";
+import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, signInAtProvider as signIn, startOidcProvider } from "./oidc-peer";
+import { createTestCa, type TestCa } from "./test-ca";
 
 const ECOSYSTEM = "oidc-eco";
 // The audience the sessions fixture's app contract accepts.
 const AUDIENCE = APP_ORIGIN;
-const CLIENT_ID = "arbor-identity";
-const CLIENT_SECRET = "s3cret-only-the-enclave-knows";
-const REDIRECT_URI = "https://game.example/callback";
 
-/** A real OpenID provider (the oidc-provider package) on loopback, with its development login pages. */
-async function startOidcProvider(): Promise<{ issuer: string; close(): Promise<void> }> {
-  const { Provider } = require("oidc-provider") as { Provider: new (issuer: string, config: unknown) => { callback(): http.RequestListener } }; // eslint-disable-line @typescript-eslint/no-require-imports
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        redirect_uris: [REDIRECT_URI],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        token_endpoint_auth_method: "client_secret_basic",
-        id_token_signed_response_alg: "ES256",
-      },
-    ],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: "test-key", use: "sig", alg: "ES256" }] },
-    pkce: { required: () => true },
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@idp.example`, email_verified: true }) }),
-    claims: { openid: ["sub"], email: ["email", "email_verified"] },
-    cookies: { keys: ["oidc-test-cookie-key"] },
-    features: { devInteractions: { enabled: true } },
-    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
-  });
-  server.on("request", provider.callback());
-  return { issuer, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
-}
-
-/**
- * A user agent: follows the provider's redirects with a cookie jar, signs in as `subject` on the
- * development login page, consents, and stops at the redirect back to the app.
- */
-async function signInAtProvider(authorizationUrl: string, subject: string): Promise<{ code: string; state: string }> {
-  const jar = new Map<string, string>();
-  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  const remember = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const eq = pair.indexOf("=");
-      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  };
-  let url = authorizationUrl;
-  for (let step = 0; step < 12; step++) {
-    if (url.startsWith(REDIRECT_URI)) {
-      const back = new URL(url);
-      if (back.searchParams.get("error")) throw new Error(`provider error: ${back.searchParams.get("error_description")}`);
-      return { code: back.searchParams.get("code")!, state: back.searchParams.get("state")! };
-    }
-    const res = await fetch(url, { redirect: "manual", headers: { cookie: cookieHeader() } });
-    remember(res);
-    if (res.status >= 300 && res.status < 400) {
-      url = new URL(res.headers.get("location")!, url).toString();
-      continue;
-    }
-    const html = await res.text();
-    const action = /action="([^"]+)"/.exec(html)?.[1];
-    if (!action) throw new Error(`no form on ${url}: ${html.slice(0, 300)}`);
-    const prompt = /name="prompt" value="(\w+)"/.exec(html)![1];
-    const form = new URLSearchParams(prompt === "login" ? { prompt, login: subject, password: "any" } : { prompt });
-    const submitted = await fetch(new URL(action, url), {
-      method: "POST",
-      redirect: "manual",
-      headers: { cookie: cookieHeader(), "content-type": "application/x-www-form-urlencoded" },
-      body: form.toString(),
-    });
-    remember(submitted);
-    url = new URL(submitted.headers.get("location")!, url).toString();
-  }
-  throw new Error("too many redirects at the provider");
-}
-
-describe("enclave-service OpenID Connect login against a real provider (oidc-provider on loopback)", function () {
+describe("enclave-service OpenID Connect login against a real provider (oidc-provider over HTTPS on loopback)", function () {
+  let ca: TestCa;
+  const signInAtProvider = (url: string, subject: string) => signIn(url, subject, ca.pem);
   let idp: Awaited<ReturnType<typeof startOidcProvider>>;
   let service: RunningIdentityService;
   const data = tempDir("oidc");
 
-  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
   async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
     try {
@@ -115,7 +38,8 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
 
   before(async function () {
     this.timeout(180_000);
-    idp = await startOidcProvider();
+    ca = await createTestCa("Arbor OIDC test CA");
+    idp = await startOidcProvider(await ca.issue(["127.0.0.1"]));
     service = await startIdentityService({
       dataDir: data.dir,
       ecosystems: {
@@ -124,10 +48,11 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
           oidc: [
             { issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI },
             // Configured, but nothing listens there.
-            { issuer: "http://127.0.0.1:9", clientId: "x", clientSecret: "y", redirectUri: REDIRECT_URI },
+            { issuer: "https://127.0.0.1:9", clientId: "x", clientSecret: "y", redirectUri: REDIRECT_URI },
           ],
         },
       },
+      caPem: [ca.pem],
       enclave: { reencryptIntervalMs: 0 },
     });
   });
@@ -223,7 +148,7 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
     it("refuses with unknown-provider for an issuer the ecosystem does not configure, and idp-unavailable for one that does not answer", async () => {
       const c = client(secp256k1AuthKey());
       await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "https://accounts.google.com" }), "unknown-provider");
-      const err = await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "http://127.0.0.1:9" }), "idp-unavailable");
+      const err = await refusal(c.initiateOidc({ ecosystem: ECOSYSTEM, audience: AUDIENCE, issuer: "https://127.0.0.1:9" }), "idp-unavailable");
       expect(err.status).to.equal(502);
     });
   });

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadSmsSender, outboxMailSender, outboxSmsSender, smtpMailSender } from "../../enclave-service/host/senders";
+import { loadSmsSender, outboxMailSender, outboxSmsSender } from "../../enclave-service/host/senders";
 import { latestOutboxCode } from "../../enclave-service/host/outbox";
-import { startSmtpSink, tempDir } from "./helpers";
+import { tempDir } from "./helpers";
 
 describe("host/senders", () => {
   const dir = tempDir("senders");
@@ -21,32 +21,6 @@ describe("host/senders", () => {
       expect(latestOutboxCode(file, "a@example.com")).to.equal("123456");
       expect(latestOutboxCode(file, "+41791234567")).to.equal("654321");
       expect(latestOutboxCode(file, "nobody@example.com")).to.equal(undefined);
-    });
-  });
-
-  describe("smtpMailSender", () => {
-    it("delivers the message to a real SMTP server when given its URL", async () => {
-      const sink = await startSmtpSink();
-      const mail = smtpMailSender(sink.url, "Arbor <no-reply@arbor.local>");
-      try {
-        await mail.send({ to: "b@example.com", subject: "Your login code", text: "Your login code is 424242. It expires in 10 minutes." });
-        expect(sink.codeFor("b@example.com")).to.equal("424242");
-      } finally {
-        mail.close?.();
-        await sink.close();
-      }
-    });
-
-    it("rejects when the SMTP server is unreachable", async () => {
-      const mail = smtpMailSender("smtp://127.0.0.1:9", "x@arbor.local");
-      try {
-        await mail.send({ to: "c@example.com", subject: "s", text: "t" });
-        expect.fail("should reject");
-      } catch (err) {
-        expect((err as Error).message).to.match(/ECONNREFUSED|connect/i);
-      } finally {
-        mail.close?.();
-      }
     });
   });
 

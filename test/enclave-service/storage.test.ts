@@ -32,6 +32,7 @@ function storageSuite(name: string, open: () => Promise<{ db: Database; cleanup(
         );
         expect(tables.rows.map((r) => r.table_name)).to.deep.equal([
           "arbor_migrations", "auth_commitments", "auth_key_nonces", "auth_keys", "cipher_generations", "cipher_keys", "identity_signers",
+          "login_destination_counts",
         ]);
       });
 
@@ -52,13 +53,13 @@ function storageSuite(name: string, open: () => Promise<{ db: Database; cleanup(
     describe("begin", () => {
       it("keeps the writes when the transaction commits and drops them when it rolls back", async () => {
         const a = await db.begin();
-        await a.query("INSERT INTO auth_key_nonces (auth_key, last_nonce, updated_at_ms) VALUES ('k1', 1, 0)");
+        await a.query("INSERT INTO cipher_generations (generation, state, created_at_ms) VALUES (1, 'retired', 0)");
         await a.commit();
         const b = await db.begin();
-        await b.query("INSERT INTO auth_key_nonces (auth_key, last_nonce, updated_at_ms) VALUES ('k2', 1, 0)");
+        await b.query("INSERT INTO cipher_generations (generation, state, created_at_ms) VALUES (2, 'retired', 0)");
         await b.rollback();
-        const rows = await db.query("SELECT auth_key FROM auth_key_nonces ORDER BY auth_key");
-        expect(rows.rows.map((r) => r.auth_key)).to.deep.equal(["k1"]);
+        const rows = await db.query("SELECT generation FROM cipher_generations ORDER BY generation");
+        expect(rows.rows.map((r) => Number(r.generation))).to.deep.equal([1]);
       });
 
       it("returns int8 and numeric as strings and bytea as Uint8Array on every backend", async () => {
@@ -71,7 +72,7 @@ function storageSuite(name: string, open: () => Promise<{ db: Database; cleanup(
 
       it("reports the SQLSTATE when a statement violates a constraint", async () => {
         try {
-          await db.query("INSERT INTO auth_key_nonces (auth_key, last_nonce, updated_at_ms) VALUES ('k1', 1, 0)");
+          await db.query("INSERT INTO cipher_generations (generation, state, created_at_ms) VALUES (1, 'retired', 0)");
           expect.fail("duplicate key should fail");
         } catch (err) {
           expect(err).to.be.instanceOf(DatabaseError);
