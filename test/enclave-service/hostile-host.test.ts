@@ -68,6 +68,7 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
       databaseUrl: POSTGRES_URL,
       databaseSchema: schema,
       smtpUrl: smtp.url,
+      caPem: [ca.pem],
       // No pool key stays in memory: every decryption goes to the key holders.
       // Logins last 3 days, under the 7-day attestation cap, so the cap by the login shows on its own.
       enclave: { pool: { cacheMs: 0, size: 2 }, otp: { maxAttempts: 3 }, reencryptIntervalMs: 0, rateLimit: { perSecond: 1000, burst: 1000 }, authKeyLifetimeMs: 3 * 86400_000 },
