@@ -49,6 +49,11 @@ export interface SmtpConfig {
 export interface EnclaveConfig {
   /** Unix socket the enclave listens on (the stand-in for its vsock port). */
   socketPath: string;
+  /**
+   * The name requests are signed for (lib/identity request signing), announced by GET /v1/health.
+   * Default "arbor-identity-local"; production requires a name of its own (e.g. its public host).
+   */
+  serviceName?: string;
   /** Production policy: refuses to run with a LOCAL attestation root. */
   production?: boolean;
   ecosystems: Record<string, EcosystemConfig>;
@@ -143,6 +148,12 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
     throw new EnclaveConfigError("production configuration refuses the LOCAL attestation root; run inside AWS Nitro", "production");
   }
   if (typeof config.socketPath !== "string" || config.socketPath.length === 0) throw new EnclaveConfigError("required", "socketPath");
+  if (config.serviceName !== undefined && (typeof config.serviceName !== "string" || !/^[\x21-\x7e]{1,253}$/.test(config.serviceName))) {
+    throw new EnclaveConfigError("must be 1..253 printable characters without spaces", "serviceName");
+  }
+  if (config.production === true && (config.serviceName === undefined || config.serviceName === "arbor-identity-local")) {
+    throw new EnclaveConfigError("production needs a service name of its own", "serviceName");
+  }
   if (!Array.isArray(config.keyHolders) || config.keyHolders.length !== 3) throw new EnclaveConfigError("exactly three key holders", "keyHolders");
   config.keyHolders.forEach((h, i) => {
     if (h.holder !== i + 1) throw new EnclaveConfigError(`must be holder ${i + 1}`, `keyHolders[${i}].holder`);

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { responseBinding } from "../../lib/attestation";
-import { parseAuthKeyId } from "../../lib/identity/request-signing";
+import { DEFAULT_SERVICE_NAME, parseAuthKeyId } from "../../lib/identity/request-signing";
 import { ChannelError } from "../channel/channel-error";
 import { CustodyError } from "../custody/custody-error";
 import { openApiDocument } from "../api/openapi";
@@ -78,7 +78,9 @@ export class IdentityEnclave {
     const doc = openApiDocument();
     this.routes = {
       "/openapi.json": { GET: { auth: "none", run: async () => doc } },
-      "/v1/health": { GET: { auth: "none", run: async () => ({ status: "ok", measurement: attestor.measurement }) } },
+      "/v1/health": {
+        GET: { auth: "none", run: async () => ({ status: "ok", measurement: attestor.measurement, service: config.serviceName ?? DEFAULT_SERVICE_NAME }) },
+      },
       "/v1/auth/initiate": {
         POST: {
           auth: "auth-key",
@@ -201,7 +203,7 @@ export class IdentityEnclave {
       return route.run(body);
     }
     const skew = this.config.requestClockSkewMs ?? 5 * 60_000;
-    const { authKey, nonce, timestamp } = checkRequestSignature(req, skew);
+    const { authKey, nonce, timestamp } = checkRequestSignature(req, skew, Date.now(), this.config.serviceName ?? DEFAULT_SERVICE_NAME);
     if (timestamp < this.guard.startedAt) {
       // Requests signed before this process started may have been seen by its predecessor, whose
       // memory of nonces is gone: only requests signed after the start are taken.

@@ -339,8 +339,8 @@ export class KeyPool {
     });
   }
 
-  /** Counts for operators: generations, keys per generation, records per generation. */
-  async status(): Promise<{ generation: number; state: string; keys: number; records: number }[]> {
+  /** Counts for operators: generations, keys per generation, sealed rows (all tables) and signer records per generation. */
+  async status(): Promise<{ generation: number; state: string; keys: number; records: number; signers: number }[]> {
     const gens = await this.link.query(
       `SELECT g.generation, g.state, count(k.id)::int AS keys FROM cipher_generations g
          LEFT JOIN cipher_keys k ON k.generation = g.generation GROUP BY g.generation, g.state ORDER BY g.generation`,
@@ -348,14 +348,16 @@ export class KeyPool {
     const out = [];
     for (const g of gens.rows) {
       let records = 0;
+      let signers = 0;
       for (const c of ENCRYPTED_COLUMNS) {
         const r = await this.link.query(
           `SELECT count(*)::int AS n FROM ${c.table} t JOIN cipher_keys k ON k.id = t.${c.keyColumn} WHERE k.generation = $1`,
           [g.generation],
         );
         records += Number(r.rows[0].n);
+        if (c.table === "identity_signers") signers = Number(r.rows[0].n);
       }
-      out.push({ generation: Number(g.generation), state: String(g.state), keys: Number(g.keys), records });
+      out.push({ generation: Number(g.generation), state: String(g.state), keys: Number(g.keys), records, signers });
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { AUTH_HEADERS, canonicalRequest, parseAuthKeyId, verifyRequestSignature } from "../../lib/identity/request-signing";
+import { AUTH_HEADERS, DEFAULT_SERVICE_NAME, canonicalRequest, parseAuthKeyId, verifyRequestSignature } from "../../lib/identity/request-signing";
 import type { Queryable } from "./host-link";
 import type { KeyPool } from "./key-pool";
 import type { MonotonicState } from "./monotonic-state";
@@ -15,7 +15,7 @@ const NONCES = "auth_key_nonces";
  *
  * @throws ServiceError auth-required | invalid-auth-key | invalid-request | stale-timestamp | bad-signature
  */
-export function checkRequestSignature(req: ForwardedRequest, clockSkewMs: number, now = Date.now()): { authKey: string; nonce: string; timestamp: number } {
+export function checkRequestSignature(req: ForwardedRequest, clockSkewMs: number, now = Date.now(), service = DEFAULT_SERVICE_NAME): { authKey: string; nonce: string; timestamp: number } {
   const authKey = header(req, AUTH_HEADERS.key);
   const nonce = header(req, AUTH_HEADERS.nonce);
   const timestamp = header(req, AUTH_HEADERS.timestamp);
@@ -42,9 +42,11 @@ export function checkRequestSignature(req: ForwardedRequest, clockSkewMs: number
       maxSkewMs: clockSkewMs,
     });
   }
-  const canonical = canonicalRequest({ method: req.method, path: req.target, body: req.body, nonce, timestamp });
+  // The service name comes from the enclave's configuration, never from the request: a request
+  // signed for another deployment does not verify here.
+  const canonical = canonicalRequest({ service, method: req.method, path: req.target, body: req.body, nonce, timestamp });
   if (!verifyRequestSignature(authKey, canonical, signature)) {
-    throw new ServiceError("bad-signature", "X-Arbor-Signature is not this auth key's signature of the request", { authKey });
+    throw new ServiceError("bad-signature", `X-Arbor-Signature is not this auth key's signature of the request for service ${service}`, { authKey, service });
   }
   return { authKey, nonce: BigInt(nonce).toString(), timestamp: Number(timestamp) };
 }

@@ -1,5 +1,6 @@
 import { webcrypto } from "node:crypto";
 import { Wallet } from "ethers";
+import { P256_N } from "./request-signing";
 
 /** A device key that signs requests to the identity service. */
 export interface AuthKey {
@@ -37,8 +38,11 @@ export async function p256AuthKey(keyPair?: CryptoKeyPair): Promise<AuthKey> {
   return {
     id: `p256:0x${Buffer.from(raw).toString("hex")}`,
     async sign(canonical) {
-      const sig = await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, Buffer.from(canonical, "utf8"));
-      return "0x" + Buffer.from(sig).toString("hex");
+      const sig = Buffer.from(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, Buffer.from(canonical, "utf8")));
+      // WebCrypto returns either twin; the service takes only the low-s one, so normalise: s -> n - s.
+      const s = BigInt("0x" + sig.subarray(32).toString("hex"));
+      const low = s > P256_N >> 1n ? P256_N - s : s;
+      return "0x" + sig.subarray(0, 32).toString("hex") + low.toString(16).padStart(64, "0");
     },
   };
 }

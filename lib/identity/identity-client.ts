@@ -11,8 +11,16 @@ import type { IdentityInfo, InitiateResponse, LoginResult, ServiceErrorBody, Sig
 export interface AttestationPolicy {
   /** Pinned roots (PEM). Production: AWS_NITRO_ROOT_PEM; locally: the root `arbor enclave start` prints. */
   roots: string[];
-  /** Accepted PCR0 values (hex). Empty or absent: any measurement (only sensible while developing). */
+  /**
+   * Accepted PCR0 values (hex). Required: without them any enclave code would be believed. The only
+   * way around it is the explicit opt-out below.
+   */
   measurements?: string[];
+  /**
+   * Accept any PCR0. Only for local development against an enclave whose measurement changes on
+   * every edit; the name says what it is. Refused together with `production`.
+   */
+  anyMeasurement?: "insecure-local-development";
   /** Production policy of lib/attestation: refuses LOCAL roots and debug enclaves. */
   production?: boolean;
 }
@@ -27,6 +35,11 @@ export interface IdentityClientOptions {
    * still sends increasing nonces (up to 1000 requests per millisecond).
    */
   firstNonce?: bigint;
+  /**
+   * The service name requests are signed for. Default: the name the service announces in its
+   * attested GET /v1/health (read once, after the document is verified).
+   */
+  service?: string;
 }
 
 /** A raw, verified exchange: status, parsed body, and the verified attestation document. */
@@ -50,10 +63,24 @@ export interface VerifiedResponse<T> {
  */
 export class IdentityClient {
   private nonce: bigint;
+  /** Signed exchanges run one at a time, so nonces reach the service in the order they were taken. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private service?: string;
 
   constructor(private readonly options: IdentityClientOptions) {
     if (!options.attestation || !Array.isArray(options.attestation.roots) || options.attestation.roots.length === 0) {
       throw new IdentityClientError("invalid-argument", "attestation.roots must pin at least one root");
+    }
+    const { measurements, anyMeasurement, production } = options.attestation;
+    const pinned = Array.isArray(measurements) && measurements.length > 0;
+    if (!pinned && anyMeasurement !== "insecure-local-development") {
+      throw new IdentityClientError(
+        "invalid-argument",
+        'attestation.measurements must list the accepted PCR0 values (or set anyMeasurement: "insecure-local-development" while developing)',
+      );
+    }
+    if (anyMeasurement !== undefined && (anyMeasurement !== "insecure-local-development" || production === true)) {
+      throw new IdentityClientError("invalid-argument", 'anyMeasurement is only "insecure-local-development", and never with production');
     }
     this.nonce = options.firstNonce ?? BigInt(Date.now()) * 1000n;
   }
@@ -88,6 +115,14 @@ export class IdentityClient {
     return this.call("POST", "/v1/auth/complete", input);
   }
 
+  /**
+   * Revokes a login: this auth key's own (no argument), or another auth key bound to the same
+   * identity (a lost device). The revoked key gets `not-authenticated` from then on.
+   */
+  revoke(authKey?: string): Promise<{ revoked: string; revokedAt: number }> {
+    return this.call("POST", "/v1/auth/revoke", authKey === undefined ? {} : { authKey });
+  }
+
   /** The auth key's current login. */
   identity(): Promise<IdentityInfo> {
     return this.call("GET", "/v1/identity");
@@ -113,8 +148,8 @@ export class IdentityClient {
     return signed;
   }
 
-  health(): Promise<{ status: string; measurement: string }> {
-    return this.request<{ status: string; measurement: string }>("GET", "/v1/health", undefined, false).then((r) => r.body);
+  health(): Promise<{ status: string; measurement: string; service: string }> {
+    return this.request<{ status: string; measurement: string; service: string }>("GET", "/v1/health", undefined, false).then((r) => r.body);
   }
 
   openApi(): Promise<Record<string, unknown>> {
@@ -130,14 +165,28 @@ export class IdentityClient {
    * response, or a client code when the response cannot be trusted.
    */
   async request<T>(method: "GET" | "POST", path: string, body: unknown, signed: boolean, extraHeaders: Record<string, string> = {}): Promise<VerifiedResponse<T>> {
+    if (!signed) return this.exchange<T>(method, path, body, false, extraHeaders);
+    // The service takes an auth key's nonces only in increasing order: concurrent calls would race
+    // on the network and arrive out of order (stale-nonce), so signed calls queue.
+    const run = this.queue.then(() => this.exchange<T>(method, path, body, true, extraHeaders));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async exchange<T>(method: "GET" | "POST", path: string, body: unknown, signed: boolean, extraHeaders: Record<string, string>): Promise<VerifiedResponse<T>> {
     const requestBody = body === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(JSON.stringify(body), "utf8"));
     const attestationNonce = new Uint8Array(randomBytes(16));
     const headers: Record<string, string> = { "x-attestation-nonce": Buffer.from(attestationNonce).toString("hex"), ...extraHeaders };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (signed) {
+      if (this.service === undefined) {
+        const announced = this.options.service ?? (await this.health()).service;
+        if (typeof announced !== "string" || announced.length === 0) throw new IdentityClientError("invalid-response", "the service announced no name to sign requests for");
+        this.service = announced;
+      }
       const nonce = (this.nonce += 1n);
       const timestamp = Date.now();
-      const canonical = canonicalRequest({ method, path, body: requestBody, nonce, timestamp });
+      const canonical = canonicalRequest({ service: this.service, method, path, body: requestBody, nonce, timestamp });
       headers[AUTH_HEADERS.key] = this.options.authKey.id;
       headers[AUTH_HEADERS.nonce] = nonce.toString();
       headers[AUTH_HEADERS.timestamp] = String(timestamp);
@@ -192,7 +241,7 @@ export class IdentityClient {
       throw err;
     }
     const pcr0 = Buffer.from(doc.pcrs.get(0) ?? new Uint8Array()).toString("hex");
-    if (policy.measurements && policy.measurements.length > 0 && !policy.measurements.map((m) => m.toLowerCase().replace(/^0x/, "")).includes(pcr0)) {
+    if (policy.anyMeasurement !== "insecure-local-development" && !(policy.measurements ?? []).map((m) => m.toLowerCase().replace(/^0x/, "")).includes(pcr0)) {
       throw new IdentityClientError("attestation-invalid", "the enclave's measurement (PCR0) is not one this client accepts", { attestationCode: "pcr-mismatch", measurement: pcr0 }, res.status);
     }
     return doc;

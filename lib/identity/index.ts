@@ -6,5 +6,5 @@ export { IdentityClient, type IdentityClientOptions, type AttestationPolicy, typ
 export { IdentityClientError } from "./identity-client-error";
 export { type AuthKey, secp256k1AuthKey, p256AuthKey } from "./auth-key";
 export { otpAnswer } from "./otp-answer";
-export { AUTH_HEADERS, REQUEST_SIGNING_TAG, canonicalRequest, parseAuthKeyId, verifyRequestSignature, type SignedRequestFields } from "./request-signing";
+export { AUTH_HEADERS, DEFAULT_SERVICE_NAME, REQUEST_SIGNING_TAG, canonicalRequest, parseAuthKeyId, verifyRequestSignature, type SignedRequestFields } from "./request-signing";
 export type { IdentityType, InitiateResponse, IdentityRef, LoginResult, IdentityInfo, SignedAttestation, WireAttestation, ServiceErrorBody } from "./types";

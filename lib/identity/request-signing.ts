@@ -7,9 +7,11 @@ import { IdentityClientError } from "./identity-client-error";
 /**
  * Request signing with an auth key (spec: enclave-service/README.md, "Request signing").
  *
- *     canonical = "arbor.request.v1\n" + METHOD + "\n" + path-and-query + "\n"
+ *     canonical = "arbor.request.v2\n" + service + "\n" + METHOD + "\n" + path-and-query + "\n"
  *               + hex(sha256(body)) + "\n" + nonce + "\n" + timestamp
  *
+ * service: the service's name (its configuration's `serviceName`, announced by the attested
+ * `GET /v1/health`), so a request signed for one deployment is refused by every other.
  * nonce: decimal uint64, strictly increasing per auth key; timestamp: unix milliseconds, decimal.
  * Auth key ids:
  * - `secp256k1:<checksummed address>`: EIP-191 personal_sign of the canonical string (what a
@@ -17,9 +19,14 @@ import { IdentityClientError } from "./identity-client-error";
  * - `p256:<0x04 ‖ x ‖ y, lowercase hex>`: ECDSA P-256 with SHA-256 over the UTF-8 canonical string
  *   (WebCrypto `sign({name: "ECDSA", hash: "SHA-256"})`), 64 bytes r ‖ s, hex.
  */
-export const REQUEST_SIGNING_TAG = "arbor.request.v1";
+export const REQUEST_SIGNING_TAG = "arbor.request.v2";
+/** The service name of a deployment that does not configure one (local development only). */
+export const DEFAULT_SERVICE_NAME = "arbor-identity-local";
 
 const SECP256K1_HALF_N = BigInt("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+/** The P-256 group order, and half of it: a signature (r, s) and its twin (r, n - s) both verify, only low s is taken. */
+export const P256_N = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+const P256_HALF_N = P256_N >> 1n;
 
 /** Header names, lowercase as node delivers them. */
 export const AUTH_HEADERS = {
@@ -30,6 +37,8 @@ export const AUTH_HEADERS = {
 } as const;
 
 export interface SignedRequestFields {
+  /** The service the request is for (see DEFAULT_SERVICE_NAME); one line, no newline. */
+  service: string;
   method: string;
   /** Path and query exactly as sent on the request line. */
   path: string;
@@ -42,12 +51,15 @@ export interface SignedRequestFields {
  * The canonical string an auth key signs for one request.
  *
  * @example
- * canonicalRequest({ method: "POST", path: "/v1/auth/initiate", body, nonce: 1n, timestamp: Date.now() })
+ * canonicalRequest({ service: "arbor-identity-local", method: "POST", path: "/v1/auth/initiate", body, nonce: 1n, timestamp: Date.now() })
  */
 export function canonicalRequest(fields: SignedRequestFields): string {
+  if (typeof fields.service !== "string" || fields.service.length === 0 || /[\r\n]/.test(fields.service)) {
+    throw new IdentityClientError("invalid-argument", "the service name must be one non-empty line", { service: fields.service });
+  }
   const body = typeof fields.body === "string" ? Buffer.from(fields.body, "utf8") : fields.body;
   const bodyHash = createHash("sha256").update(body).digest("hex");
-  return [REQUEST_SIGNING_TAG, fields.method.toUpperCase(), fields.path, bodyHash, String(fields.nonce), String(fields.timestamp)].join("\n");
+  return [REQUEST_SIGNING_TAG, fields.service, fields.method.toUpperCase(), fields.path, bodyHash, String(fields.nonce), String(fields.timestamp)].join("\n");
 }
 
 /** The kind of an auth key id, or undefined when it is not a well-formed id. */
@@ -120,6 +132,8 @@ export function verifyRequestSignature(authKeyId: string, canonical: string, sig
     }
   }
   if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) return false;
+  // A low s only (as for secp256k1), so a captured request has no second valid signature.
+  if (BigInt("0x" + signature.slice(66, 130)) > P256_HALF_N) return false;
   try {
     return verifySignature(
       "sha256",

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { validateEnclaveConfig, EnclaveConfigError, type EnclaveConfig } from "../../enclave-service/enclave/enclave-config";
 import { createLocalAttestor } from "../../enclave-service/enclave/attestor";
 import { startKeyHolder } from "../../enclave-service/key-holder/key-holder-server";
-import { unmeasuredModules, enclaveCodeBundle, REPO_ROOT } from "../../enclave-service/enclave/measurement";
+import { unmeasuredModules, enclaveCodeBundle, ENCLAVE_RUNTIME_PACKAGES, REPO_ROOT } from "../../enclave-service/enclave/measurement";
 import path from "node:path";
 import { tempDir } from "./helpers";
 
@@ -58,11 +58,23 @@ describe("enclave/validateEnclaveConfig", () => {
 
 describe("enclave/measurement", () => {
   describe("unmeasuredModules", () => {
-    it("reports repository files outside the bundle and ignores node_modules when given loaded module paths", () => {
+    it("reports repository files outside the bundle and files of packages not in the runtime list when given loaded module paths", () => {
       const inside = enclaveCodeBundle()[0];
       const outside = path.join(REPO_ROOT, "lib", "configuration", "tree.ts");
       const dependency = path.join(REPO_ROOT, "node_modules", "ethers", "lib.commonjs", "index.js");
-      expect(unmeasuredModules([inside, outside, dependency])).to.deep.equal([outside]);
+      const unlisted = path.join(REPO_ROOT, "node_modules", "chai", "index.js");
+      expect(unmeasuredModules([inside, outside, dependency, unlisted])).to.deep.equal([outside, unlisted]);
+    });
+  });
+
+  describe("enclaveCodeBundle", () => {
+    it("covers the runtime packages' code (and the TypeScript loader) but no other package when built", () => {
+      const bundle = enclaveCodeBundle();
+      const nm = path.join(REPO_ROOT, "node_modules") + path.sep;
+      const packages = new Set(bundle.filter((f) => f.startsWith(nm)).map((f) => /^((?:@[^/]+\/)?[^/]+)/.exec(f.slice(nm.length))![1]));
+      for (const p of ["jose", "ethers", "@noble/curves", "shamir-secret-sharing", "cbor-x", "typescript", "ts-node"]) expect(packages.has(p), p).to.equal(true);
+      expect([...packages].every((p) => ENCLAVE_RUNTIME_PACKAGES.includes(p))).to.equal(true);
+      expect(bundle).to.include(path.join(REPO_ROOT, "node_modules", "jose", "package.json"));
     });
   });
 });

@@ -87,6 +87,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { computeAddress } from "ethers";
 import { responseBinding, verifyAttestationDocument } from "../../lib/attestation";
 import { AUTH_HEADERS, canonicalRequest, type AuthKey } from "../../lib/identity";
+import { DEFAULT_SERVICE_NAME } from "../../lib/identity/request-signing";
 import { combinePoolKey } from "../../enclave-service/custody/pool-key-shares";
 import { holderSealKey, openHeldShare } from "../../enclave-service/custody/held-share";
 import { openRecord } from "../../enclave-service/custody/record-cipher";
@@ -101,6 +102,8 @@ export interface RawInput {
   nonce?: bigint;
   timestamp?: number;
   headers?: Record<string, string>;
+  /** The service name to sign for (default: the local default). */
+  service?: string;
   /** Sign this body but send `body` (to test signature checks). */
   signedBody?: string;
 }
@@ -121,7 +124,7 @@ export async function prepareRequest(url: string, rootPem: string, input: RawInp
     headers[AUTH_HEADERS.nonce] = nonce.toString();
     headers[AUTH_HEADERS.timestamp] = String(timestamp);
     headers[AUTH_HEADERS.signature] = await input.key.sign(
-      canonicalRequest({ method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
+      canonicalRequest({ service: input.service ?? DEFAULT_SERVICE_NAME, method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
     );
   }
   Object.assign(headers, input.headers ?? {});

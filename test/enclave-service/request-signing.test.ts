@@ -3,14 +3,19 @@ import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { Wallet } from "ethers";
 import { canonicalRequest, parseAuthKeyId, verifyRequestSignature, secp256k1AuthKey, p256AuthKey, otpAnswer, IdentityClientError } from "../../lib/identity";
+import { P256_N } from "../../lib/identity/request-signing";
 
-const fields = { method: "POST", path: "/v1/attestations?x=1", body: '{"a":1}', nonce: 7n, timestamp: 1_700_000_000_000 };
+const fields = { service: "arbor-identity-local", method: "POST", path: "/v1/attestations?x=1", body: '{"a":1}', nonce: 7n, timestamp: 1_700_000_000_000 };
 
 describe("identity/request-signing", () => {
   describe("canonicalRequest", () => {
-    it("is the documented five-line encoding when given a request", () => {
+    it("is the documented seven-line encoding when given a request", () => {
       const bodyHash = createHash("sha256").update('{"a":1}').digest("hex");
-      expect(canonicalRequest(fields)).to.equal(`arbor.request.v1\nPOST\n/v1/attestations?x=1\n${bodyHash}\n7\n1700000000000`);
+      expect(canonicalRequest(fields)).to.equal(`arbor.request.v2\narbor-identity-local\nPOST\n/v1/attestations?x=1\n${bodyHash}\n7\n1700000000000`);
+    });
+
+    it("throws invalid-argument when the service name is empty or spans lines", () => {
+      for (const service of ["", "a\nb", "a\rb"]) expect(() => canonicalRequest({ ...fields, service })).to.throw(IdentityClientError).with.property("code", "invalid-argument");
     });
   });
 
@@ -22,7 +27,7 @@ describe("identity/request-signing", () => {
         const signature = await key.sign(canonical);
         expect(verifyRequestSignature(key.id, canonical, signature)).to.equal(true);
         await fc.assert(
-          fc.asyncProperty(fc.constantFrom("method", "path", "body", "nonce", "timestamp"), async (field) => {
+          fc.asyncProperty(fc.constantFrom("service", "method", "path", "body", "nonce", "timestamp"), async (field) => {
             const changed = { ...fields, [field]: field === "nonce" ? 8n : field === "timestamp" ? fields.timestamp + 1 : field === "method" ? "GET" : `${(fields as Record<string, unknown>)[field]}x` };
             expect(verifyRequestSignature(key.id, canonicalRequest(changed), signature)).to.equal(false);
           }),
@@ -45,6 +50,19 @@ describe("identity/request-signing", () => {
       expect(verifyRequestSignature(key.id, canonical, high)).to.equal(false);
       expect(verifyRequestSignature(key.id, canonical, sig.slice(0, 100))).to.equal(false);
       expect(verifyRequestSignature(key.id, canonical, "zz")).to.equal(false);
+    });
+
+    it("rejects a P-256 signature when it is the high-s twin of a valid one, and the key only ever signs low s", async () => {
+      const key = await p256AuthKey();
+      for (let i = 0; i < 8; i++) {
+        const canonical = canonicalRequest({ ...fields, nonce: BigInt(i + 1) });
+        const sig = await key.sign(canonical);
+        const s = BigInt("0x" + sig.slice(66, 130));
+        expect(s <= P256_N >> 1n, "the key normalises to low s").to.equal(true);
+        expect(verifyRequestSignature(key.id, canonical, sig)).to.equal(true);
+        const twin = sig.slice(0, 66) + (P256_N - s).toString(16).padStart(64, "0");
+        expect(verifyRequestSignature(key.id, canonical, twin)).to.equal(false);
+      }
     });
 
     it("throws invalid-auth-key when the key id is malformed", () => {

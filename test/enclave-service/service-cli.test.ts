@@ -175,7 +175,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       expect(codes.filter((x) => x === "wrong-answer").length).to.be.at.most(5);
       expect(codes.every((x) => ["wrong-answer", "too-many-attempts", "stale-nonce"].includes(x)), codes.join()).to.equal(true);
       // Whatever got through, the right code cannot win once five wrong answers were counted.
-      const later = new IdentityClient({ url, authKey: key, attestation: { roots: [rootPem] }, firstNonce: base + 1000n });
+      const later = new IdentityClient({ url, authKey: key, attestation: { roots: [rootPem], measurements: [measurement] }, firstNonce: base + 1000n });
       if (codes.filter((x) => x === "wrong-answer").length === 5) await expectRefusal(later.completeOtp(started, code), "too-many-attempts");
     });
   });
@@ -218,13 +218,13 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       });
     }
 
-    it("answers stale-nonce when a signed request is replayed", async () => {
+    it("answers stale-nonce when a signed request is replayed, also after it was refused", async () => {
       const nonce = BigInt(Date.now()) * 1000n + 999n;
       const first = await rawRequest(url, rootPem, { method: "GET", path: "/v1/identity", key, nonce });
       expect(first.json.code).to.equal("not-authenticated"); // signed fine, just not logged in
       const replay = await rawRequest(url, rootPem, { method: "GET", path: "/v1/identity", key, nonce });
-      // not-authenticated rolled back, so the nonce was not consumed: a later success consumes it.
-      expect(replay.json.code).to.equal("not-authenticated");
+      // A refused request uses up its nonce too: replayed once the cause is gone, it is still refused.
+      expect(replay.json.code).to.equal("stale-nonce");
       const { authKey } = await loginByEmail("nonce@example.com", key);
       const later = BigInt(Date.now()) * 1000n + 999_999n;
       const ok = await rawRequest(url, rootPem, { method: "GET", path: "/v1/identity", key: authKey, nonce: later });

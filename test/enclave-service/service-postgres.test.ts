@@ -84,12 +84,12 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
       await sleep(OTP_TTL_MS + 500);
       const before = await snapshot(db);
       expect((await refusal(c.completeOtp(started, smtp.codeFor("late@example.com")))).code).to.equal("commitment-expired");
-      expect(await snapshot(db)).to.deep.equal(before);
+      expect(withoutNonces(await snapshot(db))).to.deep.equal(withoutNonces(before));
     });
   });
 
   describe("refusals", () => {
-    it("change nothing stored when any request is refused", async () => {
+    it("change nothing stored but the auth key's nonce when any request is refused", async () => {
       const { c, authKey, started } = await login("owner@example.com");
       const stranger = secp256k1AuthKey();
       const strangerClient = client(stranger);
@@ -114,7 +114,8 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
           (e: { code?: string }) => e,
         );
         expect(err.code, code).to.equal(code);
-        expect(await snapshot(db), `${code} changed the database`).to.deep.equal(before);
+        // The one write a refusal makes: its nonce is used up, so the request cannot be replayed later.
+        expect(withoutNonces(await snapshot(db)), `${code} changed the database`).to.deep.equal(withoutNonces(before));
       }
     });
 
@@ -127,8 +128,10 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
       const err = await refusal(c.completeOtp(started, code === "000000" ? "111111" : "000000"));
       expect(err.code).to.equal("wrong-answer");
       const after = await snapshot(db);
-      const row = (s: typeof before) => (s.auth_commitments as { id: string; attempts: number }[]).find((r) => r.id === started.commitmentId)!;
-      expect(row(after).attempts).to.equal(row(before).attempts + 1);
+      // The attempt count is sealed; each write of the commitment bumps its version by one.
+      const row = (s: typeof before) => (s.auth_commitments as { id: string; version: number; sealed: string }[]).find((r) => r.id === started.commitmentId)!;
+      expect(row(after).version).to.equal(row(before).version + 1);
+      expect(row(after).sealed).to.not.equal(row(before).sealed);
       expect({ ...after, auth_commitments: [], auth_key_nonces: [] }).to.deep.equal({ ...before, auth_commitments: [], auth_key_nonces: [] });
       expect(after.auth_commitments.filter((r) => (r as { id: string }).id !== started.commitmentId)).to.deep.equal(
         before.auth_commitments.filter((r) => (r as { id: string }).id !== started.commitmentId),
@@ -148,9 +151,10 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
         ),
       );
       const counted = results.filter((r) => r.json.code === "wrong-answer").length;
-      const stored = await db.query("SELECT attempts FROM auth_commitments WHERE id = $1", [started.commitmentId]);
+      const stored = await db.query("SELECT version FROM auth_commitments WHERE id = $1", [started.commitmentId]);
       expect(counted).to.be.at.most(3);
-      expect(stored.rows[0].attempts).to.equal(counted);
+      // Version 1 at creation, +1 per counted attempt (the count itself is sealed).
+      expect(Number(stored.rows[0].version) - 1).to.equal(counted);
     });
   });
 
@@ -174,7 +178,7 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
   });
 
   describe("tampered storage", () => {
-    it("answers record-tampered and changes nothing when a signer's ciphertext is altered or moved to another row", async () => {
+    it("answers row-forged and changes nothing but the nonce when a signer's ciphertext is altered or moved to another row", async () => {
       const a = await login("tamper-a@example.com");
       const b = await login("tamper-b@example.com");
       const row = async (id: string) => (await db.query("SELECT cipher_key_id, ciphertext FROM identity_signers WHERE identity_id = $1", [id])).rows[0];
@@ -188,16 +192,16 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
         await db.query("UPDATE identity_signers SET cipher_key_id = $2, ciphertext = $3 WHERE identity_id = $1", [a.login.identity.id, keyId, bytes]);
         const before = await snapshot(db);
         const err = await refusal(ask());
-        expect(err.code, what).to.equal("record-tampered");
+        expect(err.code, what).to.equal("row-forged");
         expect(err.status).to.equal(500);
-        expect(await snapshot(db), what).to.deep.equal(before);
+        expect(withoutNonces(await snapshot(db)), what).to.deep.equal(withoutNonces(before));
       }
       await db.query("UPDATE identity_signers SET cipher_key_id = $2, ciphertext = $3 WHERE identity_id = $1", [a.login.identity.id, original.cipher_key_id, original.ciphertext]);
       const signed = await ask();
       expect(signed.signer).to.equal(a.login.signer);
     });
 
-    it("still decrypts when one wrapped share is altered, and answers custody-unavailable naming the holders when two are", async () => {
+    it("still decrypts when one held share is altered, and answers pool-key-forged naming the holders when two are", async () => {
       const a = await login("shares@example.com");
       const keyId = (await db.query("SELECT cipher_key_id FROM identity_signers WHERE identity_id = $1", [a.login.identity.id])).rows[0].cipher_key_id;
       const shares = (await db.query("SELECT share_1, share_2 FROM cipher_keys WHERE id = $1", [keyId])).rows[0];
@@ -212,10 +216,11 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
         expect((await ask()).signer).to.equal(a.login.signer);
         await db.query("UPDATE cipher_keys SET share_2 = $2 WHERE id = $1", [keyId, flip(shares.share_2 as Uint8Array)]);
         const err = await refusal(ask());
-        expect(err.code).to.equal("custody-unavailable");
-        expect(err.status).to.equal(503);
+        // Two holders say they never sealed these shares: to the enclave that is a key the host made.
+        expect(err.code).to.equal("pool-key-forged");
+        expect(err.status).to.equal(500);
         const holders = (err.details.holders as { holder: number; code: string }[]).map((h) => `${h.holder}:${h.code}`).sort();
-        expect(holders).to.deep.equal(["1:share-unwrap-failed", "2:share-unwrap-failed"]);
+        expect(holders).to.deep.equal(["1:share-not-held", "2:share-not-held"]);
       } finally {
         await db.query("UPDATE cipher_keys SET share_1 = $2, share_2 = $3 WHERE id = $1", [keyId, shares.share_1, shares.share_2]);
       }
@@ -223,3 +228,8 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
     });
   });
 });
+
+/** A snapshot without the nonce table: the one table a refused request writes (its nonce is used up). */
+function withoutNonces(s: Record<string, unknown[]>): Record<string, unknown[]> {
+  return { ...s, auth_key_nonces: [] };
+}
