@@ -38,6 +38,8 @@ export async function runIdentityDemo(log: Log): Promise<void> {
     // The client pins the root and the measurement, and verifies every response's attestation document.
     const client = new IdentityClient({
       url: service.url,
+      // The app's web origin; in a browser the browser sends it and this option is left out.
+      origin: APP,
       authKey: secp256k1AuthKey(),
       attestation: { roots: [service.rootPem], measurements: [service.measurement] },
     });

@@ -72,7 +72,7 @@ export async function runIdentityBench(options: { levels?: number[]; requests?: 
     const audience = "https://app.example";
     const clients: IdentityClient[] = [];
     for (let i = 0; i < Math.max(...levels); i++) {
-      const c = new IdentityClient({ url: service.url, authKey: secp256k1AuthKey(), attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+      const c = new IdentityClient({ url: service.url, origin: audience, authKey: secp256k1AuthKey(), attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
       const email = `bench-${i}@example.com`;
       const started = await c.initiateEmail({ ecosystem: "demo", audience, email });
       const lines = readFileSync(service.outboxFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { to: string; text: string });

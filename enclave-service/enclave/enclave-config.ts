@@ -13,10 +13,25 @@ export interface OidcProviderConfig {
   scopes?: string[];
 }
 
+/** An app of an ecosystem: the web origin its pages run on and the audiences it may ask for. */
+export interface AppConfig {
+  /** Shown in the login email, e.g. "Example Game". */
+  name: string;
+  /** The `Origin` its requests carry, e.g. "https://game.example". */
+  origin: string;
+  /** Audiences (ecosystem origins) this app may obtain attestations for; usually just its own origin. */
+  audiences: string[];
+}
+
 /** A tenant: the apps (origins) it serves and how their users may log in. */
 export interface EcosystemConfig {
   /** App origins that may be attestation audiences, e.g. "https://app.example". */
   origins: string[];
+  /**
+   * Which request `Origin` may ask for which audience (Finding 8). Default: one app per origin,
+   * named by the origin, allowed only its own origin as audience.
+   */
+  apps?: AppConfig[];
   /** Which OTP identity types are on (default: both). */
   otp?: { email?: boolean; phone?: boolean };
   oidc?: OidcProviderConfig[];
@@ -85,6 +100,11 @@ export interface EnclaveConfig {
   reencryptIntervalMs?: number;
   /** Largest request body the enclave handles (default 64 KiB). */
   maxBodyBytes?: number;
+}
+
+/** The apps of an ecosystem, with the default of one app per origin. */
+export function appsOf(eco: EcosystemConfig): AppConfig[] {
+  return eco.apps ?? eco.origins.map((origin) => ({ name: origin, origin, audiences: [origin] }));
 }
 
 function requireAllowed(config: EnclaveConfig, host: string, port: number, field: string): void {
@@ -174,6 +194,22 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
       }
       if (u.origin !== o) throw new EnclaveConfigError(`${o} is not an origin (scheme://host[:port], no path)`, `ecosystems.${id}.origins`);
     }
+    if (eco.apps !== undefined) {
+      if (!Array.isArray(eco.apps) || eco.apps.length === 0) throw new EnclaveConfigError("at least one app, or leave apps out", `ecosystems.${id}.apps`);
+      for (const [i, app] of eco.apps.entries()) {
+        const field = `ecosystems.${id}.apps[${i}]`;
+        if (typeof app.name !== "string" || app.name.length === 0 || app.name.length > 64 || /[\r\n]/.test(app.name)) throw new EnclaveConfigError("1..64 characters on one line", `${field}.name`);
+        let u: URL;
+        try {
+          u = new URL(app.origin);
+        } catch {
+          throw new EnclaveConfigError(`${String(app.origin)} is not a URL`, `${field}.origin`);
+        }
+        if (u.origin !== app.origin) throw new EnclaveConfigError(`${app.origin} is not an origin`, `${field}.origin`);
+        if (!Array.isArray(app.audiences) || app.audiences.length === 0) throw new EnclaveConfigError("at least one audience", `${field}.audiences`);
+        for (const a of app.audiences) if (!eco.origins.includes(a)) throw new EnclaveConfigError(`${String(a)} is not an origin of the ecosystem`, `${field}.audiences`);
+      }
+    }
     for (const [i, p] of (eco.oidc ?? []).entries()) {
       for (const f of ["issuer", "clientId", "clientSecret", "redirectUri"] as const) {
         if (typeof p[f] !== "string" || p[f].length === 0) throw new EnclaveConfigError("required", `ecosystems.${id}.oidc[${i}].${f}`);
@@ -189,11 +225,11 @@ export function validateEnclaveConfig(config: EnclaveConfig, attestation: { root
       requireAllowed(config, issuer.hostname.replace(/^\[|\]$/g, ""), issuer.port === "" ? 443 : Number(issuer.port), `ecosystems.${id}.oidc[${i}].issuer`);
     }
   }
+  validateEgress(config);
   const pd = config.otp?.perDestination;
   if (pd !== undefined && (!Number.isSafeInteger(pd.max) || pd.max < 1 || !Number.isSafeInteger(pd.windowMs) || pd.windowMs < 1000)) {
     throw new EnclaveConfigError("max must be a positive integer and windowMs at least 1000", "otp.perDestination");
   }
-  validateEgress(config);
   if (config.adminTokenSha256 !== undefined && !/^[0-9a-f]{64}$/.test(config.adminTokenSha256)) {
     throw new EnclaveConfigError("must be 64 lowercase hex digits", "adminTokenSha256");
   }

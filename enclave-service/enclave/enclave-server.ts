@@ -5,6 +5,7 @@ import type { Attestor } from "./attestor";
 import { validateEnclaveConfig, type EnclaveConfig } from "./enclave-config";
 import type { ForwardedRequest } from "./http-types";
 import { IdentityEnclave } from "./identity-enclave";
+import { generateSealedKeyPair } from "../../lib/identity/sealed-exchange";
 
 /**
  * Listens on the enclave's Unix socket (its stand-in vsock) for the host. One host at a time: a
@@ -17,7 +18,7 @@ import { IdentityEnclave } from "./identity-enclave";
 export async function startEnclave(config: EnclaveConfig, attestor: Attestor): Promise<{ enclave: IdentityEnclave; close(): Promise<void> }> {
   validateEnclaveConfig(config, attestor);
   let current: Channel | undefined;
-  const enclave = new IdentityEnclave(config, attestor, () => current);
+  const enclave = new IdentityEnclave(config, attestor, () => current, await generateSealedKeyPair());
   if (existsSync(config.socketPath)) unlinkSync(config.socketPath);
   const server = net.createServer((socket) => {
     current?.close();

@@ -19,6 +19,7 @@ import { revokeBinding } from "./bind-identity";
 import type { RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
 import { Upstream } from "./upstream";
+import { SEALED_PATH, SEALED_REQUEST_TYPE, SEALED_RESPONSE_TYPE, SealedExchangeError, openRequest, type SealedKeyPair } from "../../lib/identity/sealed-exchange";
 import { describeIdentity, signSessionAttestation } from "./sign-session-attestation";
 import type { Channel } from "../channel/channel";
 
@@ -64,6 +65,8 @@ export class IdentityEnclave {
     private readonly config: EnclaveConfig,
     private readonly attestor: Attestor,
     channel: () => Channel | undefined,
+    /** The HPKE key clients seal requests to; every attestation document carries its public half. */
+    private readonly sealedKeys: SealedKeyPair,
   ) {
     this.link = new HostLink(channel);
     this.pool = new KeyPool(
@@ -152,11 +155,39 @@ export class IdentityEnclave {
     }
   }
 
-  /** Handles one request; never throws: every failure becomes an attested error response. */
+  /**
+   * Handles one request; never throws: every failure becomes an attested error response. A sealed
+   * request (POST /v1/sealed) is opened, handled as the request inside it, and its whole response
+   * (status, headers with the attestation document, body) sealed back to the client.
+   */
   async handle(req: ForwardedRequest): Promise<EnclaveResponse> {
+    if (req.target === SEALED_PATH && req.method === "POST" && !req.bodyTooLarge) {
+      let opened;
+      try {
+        if ((header(req, "content-type") ?? "") !== SEALED_REQUEST_TYPE) {
+          throw new SealedExchangeError("sealed-request-invalid", `sealed requests are ${SEALED_REQUEST_TYPE}`);
+        }
+        opened = await openRequest(this.sealedKeys, req.body);
+      } catch (err) {
+        const e = err as SealedExchangeError;
+        return this.handlePlain(req, new ServiceError(e.code === "sealed-key-unknown" ? "sealed-key-unknown" : "sealed-request-invalid", e.message));
+      }
+      const { inner, seal } = opened;
+      if (inner.target.split("?")[0] === SEALED_PATH) return this.handlePlain(req, new ServiceError("sealed-request-invalid", "a sealed request cannot hold another"));
+      // The Origin is the one on the outer request: a browser sets it there, and a page could write
+      // anything inside. Every other header comes from inside, where the host cannot touch it.
+      const headers: Record<string, string | undefined> = { ...inner.headers, origin: header(req, "origin") };
+      const response = await this.handlePlain({ method: inner.method, target: inner.target, headers, body: new Uint8Array(inner.body) });
+      return { status: 200, headers: { "content-type": SEALED_RESPONSE_TYPE, "cache-control": "no-store" }, body: seal(response) };
+    }
+    return this.handlePlain(req);
+  }
+
+  private async handlePlain(req: ForwardedRequest, refusal?: ServiceError): Promise<EnclaveResponse> {
     let status: number;
     let payload: unknown;
     try {
+      if (refusal) throw refusal;
       payload = await this.route(req);
       status = 200;
     } catch (err) {
@@ -179,7 +210,7 @@ export class IdentityEnclave {
     } catch {
       userData = undefined;
     }
-    const document = await this.attestor.document({ userData, nonce });
+    const document = await this.attestor.document({ userData, nonce, publicKey: this.sealedKeys.publicKey });
     headers["x-attestation-document"] = Buffer.from(document).toString("base64");
     return { status, headers, body };
   }
@@ -228,14 +259,14 @@ export class IdentityEnclave {
         await checkNonceFresh(this.link, this.pool, authKey, nonce);
         nonceFresh = true;
         outside = await route.outside(
-          { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx: this.link },
+          { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx: this.link },
           body,
         );
       }
       return await this.link.transaction(async (tx) => {
         await consumeNonce(tx, this.pool, authKey, nonce);
         nonceStored = true;
-        const ctx: RequestContext = { config: this.config, link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx };
+        const ctx: RequestContext = { config: this.config, origin: header(req, "origin"), link: this.link, pool: this.pool, guard: this.guard, oidc: this.oidc, upstream: this.upstream, authKey, now, tx };
         return route.run(ctx, body, outside);
       });
     } catch (err) {

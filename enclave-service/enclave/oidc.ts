@@ -4,7 +4,7 @@ import { bindIdentity, type LoginResult } from "./bind-identity";
 import { failAttempt, insertCommitment, type Commitment } from "./commitments";
 import { identityId } from "./identity-id";
 import type { OidcProviderConfig } from "./enclave-config";
-import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
+import { requireApp, requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
 /** Signature algorithms accepted on ID tokens: never "none", never HMAC with the client secret. */
 const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
@@ -27,6 +27,7 @@ function findProvider(ctx: RequestContext, ecosystem: string, issuer: string): O
  */
 export async function initiateOidc(ctx: RequestContext, body: Record<string, unknown>) {
   const { ecosystem, audience } = requireEcosystemAndAudience(ctx.config, body);
+  requireApp(ctx, ecosystem, audience);
   const issuer = requireString(body, "issuer", { max: 512 });
   const provider = findProvider(ctx, ecosystem, issuer);
   const meta = await ctx.oidc.provider(issuer);

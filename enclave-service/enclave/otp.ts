@@ -3,7 +3,7 @@ import { otpAnswer } from "../../lib/identity/otp-answer";
 import { bindIdentity, type LoginResult } from "./bind-identity";
 import { COMMITMENT_ID, failAttempt, insertCommitment, lockCommitment, type Commitment } from "./commitments";
 import { identityId, normalizeEmail, normalizePhone } from "./identity-id";
-import { requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
+import { requireApp, requireEcosystemAndAudience, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
 import { takeDestinationBudget } from "./destination-limiter";
 
@@ -33,6 +33,7 @@ export interface SentOtp {
  */
 export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>, type: "email" | "phone"): Promise<SentOtp> {
   const { ecosystem, audience } = requireEcosystemAndAudience(ctx.config, body);
+  const app = requireApp(ctx, ecosystem, audience);
   const enabled = ctx.config.ecosystems[ecosystem].otp?.[type] ?? true;
   if (!enabled) throw new ServiceError("identity-type-disabled", `${type} login is off in ecosystem ${ecosystem}`, { ecosystem, type });
   const destination = type === "email" ? normalizeEmail(body.email) : normalizePhone(body.phone);
@@ -52,12 +53,16 @@ export async function sendOtp(ctx: RequestContext, body: Record<string, unknown>
   const minutes = Math.round(ttlMs / 60_000);
   try {
     if (type === "email") {
-      const mail = { to: destination, subject: "Your login code", text: `Your login code is ${code}. It expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this message.` };
+      const mail = { to: destination, subject: "Your login code", text:
+          `Your login code is ${code}. It expires in ${minutes} minutes.\n\n` +
+          `It signs you in to ${app.name} (${app.origin}) for the audience ${audience}.\n\n` +
+          `If you did not ask for it, or do not use ${app.name}, ignore this message.`,
+      };
       // With an SMTP server configured the enclave speaks TLS to it itself; the dev outbox is the host's.
       if (ctx.config.smtp) await ctx.upstream.sendMail(ctx.config.smtp, mail);
       else await ctx.link.sendMail(mail.to, mail.subject, mail.text);
     } else {
-      await ctx.link.sendSms(destination, `Your login code is ${code} (expires in ${minutes} min).`);
+      await ctx.link.sendSms(destination, `Your login code is ${code} for ${app.name} (expires in ${minutes} min).`);
     }
   } catch (err) {
     if (err instanceof ServiceError) throw err;

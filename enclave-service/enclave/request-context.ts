@@ -1,4 +1,4 @@
-import type { EnclaveConfig } from "./enclave-config";
+import { appsOf, type AppConfig, type EnclaveConfig } from "./enclave-config";
 import type { HostLink, Queryable } from "./host-link";
 import type { KeyPool } from "./key-pool";
 import type { MonotonicState } from "./monotonic-state";
@@ -16,6 +16,8 @@ export interface RequestContext {
   oidc: OidcDirectory;
   /** Outbound TLS through the host's relay. */
   upstream: Upstream;
+  /** The request's `Origin` header (the app's web origin; browsers set it, pages cannot). */
+  origin: string | undefined;
   /** The verified auth key id of the request. */
   authKey: string;
   now: number;
@@ -32,6 +34,25 @@ export function requireString(body: Record<string, unknown>, field: string, opti
     });
   }
   return v;
+}
+
+/**
+ * The app a request comes from: its `Origin` must be an app of the ecosystem, and that app must be
+ * allowed `audience`. So a page of app A cannot start a login, or get an attestation, for app B.
+ *
+ * @dev Throws ServiceError `origin-required` without an Origin header, `unknown-app` when the
+ *      origin is no app of the ecosystem, `audience-not-allowed` when the app may not ask for it.
+ */
+export function requireApp(ctx: Pick<RequestContext, "config" | "origin">, ecosystem: string, audience: string): AppConfig {
+  if (ctx.origin === undefined) throw new ServiceError("origin-required", "this route needs the Origin header of the app asking", { ecosystem });
+  const eco = Object.prototype.hasOwnProperty.call(ctx.config.ecosystems, ecosystem) ? ctx.config.ecosystems[ecosystem] : undefined;
+  if (!eco) throw new ServiceError("unknown-ecosystem", `no ecosystem ${JSON.stringify(ecosystem)}`, { ecosystem });
+  const app = appsOf(eco).find((a) => a.origin === ctx.origin);
+  if (!app) throw new ServiceError("unknown-app", `${ctx.origin} is not an app of ecosystem ${ecosystem}`, { ecosystem, origin: ctx.origin });
+  if (!app.audiences.includes(audience)) {
+    throw new ServiceError("audience-not-allowed", `app ${app.name} (${app.origin}) may not ask for audience ${audience}`, { ecosystem, origin: app.origin, audience });
+  }
+  return app;
 }
 
 /** The ecosystem and audience of a login request, both checked against configuration. */

@@ -10,6 +10,9 @@ export const ERROR_STATUS = {
   "body-too-large": 413,
   "unsupported-media-type": 415,
   "not-found": 404,
+  // Sealed exchanges (HPKE to the enclave's attested key)
+  "sealed-request-invalid": 400,
+  "sealed-key-unknown": 421,
   "method-not-allowed": 405,
   // Request signing
   "auth-required": 401,
@@ -22,6 +25,9 @@ export const ERROR_STATUS = {
   // Configuration the request names
   "unknown-ecosystem": 400,
   "origin-not-allowed": 403,
+  "origin-required": 400,
+  "unknown-app": 403,
+  "audience-not-allowed": 403,
   "unknown-provider": 400,
   "identity-type-disabled": 400,
   // Authentication

@@ -1,7 +1,7 @@
 import { IDENTITY_TYPE, hashAttestation, hashAudience, hashIssuer, signAttestation, type Attestation } from "../../lib/sessions/attestation";
 import { loadSignerKey } from "./identity-signers";
 import { readBinding, type Binding } from "./bind-identity";
-import { requireString, type RequestContext } from "./request-context";
+import { requireApp, requireString, type RequestContext } from "./request-context";
 import { ServiceError } from "./service-error";
 import type { IdentityType } from "./identity-id";
 
@@ -28,6 +28,8 @@ export async function requireBinding(ctx: RequestContext): Promise<Binding> {
  */
 export async function signSessionAttestation(ctx: RequestContext, body: Record<string, unknown>) {
   const binding = await requireBinding(ctx);
+  // The audience comes from the login; the asking app must be one allowed that audience.
+  requireApp(ctx, String(binding.ecosystem), String(binding.audience));
   const approvedSigner = requireString(body, "approvedSigner", { max: 42, pattern: /^0x[0-9a-fA-F]{40}$/ });
   if (/^0x0{40}$/.test(approvedSigner)) throw new ServiceError("invalid-request", "approvedSigner must not be the zero address", { field: "approvedSigner" });
   const applicationData = body.applicationData === undefined ? "0x" : requireString(body, "applicationData", { max: 2 + 2 * MAX_APPLICATION_DATA_BYTES, pattern: /^0x([0-9a-fA-F]{2})*$/ });

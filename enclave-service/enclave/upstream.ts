@@ -115,8 +115,11 @@ export class Upstream {
         raw.destroy();
         reject(new ServiceError("upstream-tls-failed", `TLS with ${host}:${port} failed: ${err.message}`, { host, port, reason: err.code ?? "tls-error" }));
       });
-      // The server went away before the handshake finished.
-      raw.once("close", () => reject(new ServiceError("upstream-tls-failed", `${host}:${port} closed before the TLS handshake completed`, { host, port, reason: "closed" })));
+      // The server went away before the handshake finished. A certificate failure also closes the
+      // stream; its error event comes right after and carries the reason, so it gets a tick to win.
+      raw.once("close", () =>
+        setImmediate(() => reject(new ServiceError("upstream-tls-failed", `${host}:${port} closed before the TLS handshake completed`, { host, port, reason: "closed" }))),
+      );
     });
   }
 

@@ -18,7 +18,7 @@ describe("enclave-service availability (PGlite)", function () {
   const users: { email: string; authKey: AuthKey; signer: string }[] = [];
 
   const client = (authKey: AuthKey) =>
-    new IdentityClient({ url: service.url, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] } });
+    new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] } });
 
   async function login(email: string) {
     const authKey = secp256k1AuthKey();

@@ -17,7 +17,7 @@ describe("enclave-service key custody under faults (PGlite)", function () {
   const data = tempDir("faults");
   const users: { email: string; authKey: AuthKey; signer: string }[] = [];
 
-  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
   async function login(email: string) {
     const authKey = secp256k1AuthKey();

@@ -106,7 +106,12 @@ export interface RawInput {
   service?: string;
   /** Sign this body but send `body` (to test signature checks). */
   signedBody?: string;
+  /** The app's Origin header on signed requests (default TEST_ORIGIN; null sends none). */
+  origin?: string | null;
 }
+
+/** The app origin signed test requests come from unless they say otherwise. */
+export const TEST_ORIGIN = "https://app.example";
 export type RawResult = { status: number; json: Record<string, any>; headers: Headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
@@ -127,6 +132,8 @@ export async function prepareRequest(url: string, rootPem: string, input: RawInp
       canonicalRequest({ service: input.service ?? DEFAULT_SERVICE_NAME, method: input.method, path: input.path, body: input.signedBody ?? body, nonce, timestamp }),
     );
   }
+  const origin = input.origin === undefined ? (input.key ? TEST_ORIGIN : null) : input.origin;
+  if (origin !== null) headers.origin = origin;
   Object.assign(headers, input.headers ?? {});
   return async () => {
     const res = await fetch(url + input.path, { method: input.method, headers, body: input.method === "GET" ? undefined : body });

@@ -31,7 +31,7 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
   const data = tempDir("hostile");
 
   const client = (authKey: AuthKey) =>
-    new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+    new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
   async function login(email: string, authKey: AuthKey = secp256k1AuthKey()) {
     const c = client(authKey);

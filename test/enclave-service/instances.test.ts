@@ -73,7 +73,7 @@ describe("enclave-service two instances on one PostgreSQL behind a round-robin b
   const users: { email: string; authKey: AuthKey; signer: string }[] = [];
 
   const client = (authKey: AuthKey, url = balancer.url, firstNonce?: bigint) =>
-    new IdentityClient({ url, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] }, firstNonce });
+    new IdentityClient({ url, origin: AUDIENCE, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] }, firstNonce });
 
   async function login(email: string, authKey = secp256k1AuthKey()) {
     const c = client(authKey);
@@ -188,7 +188,9 @@ describe("enclave-service two instances on one PostgreSQL behind a round-robin b
     expect(outcomes).to.not.include("logged-in");
     expect(outcomes.filter((o) => o === "wrong-answer")).to.have.length(MAX_ATTEMPTS);
     expect(outcomes).to.include("too-many-attempts");
-    // The counter is sealed in the row; the right answer now being refused is what shows it was kept.
+    // The attempt count is sealed: version 1 at creation, +1 per counted attempt.
+    const stored = await db.query("SELECT version FROM auth_commitments WHERE id = $1", [started.commitmentId]);
+    expect(Number(stored.rows[0].version) - 1).to.equal(MAX_ATTEMPTS);
     const after = await client(authKey, balancer.url, base + 1000n).completeOtp(started, right).then(() => "logged-in", (e: IdentityClientError) => e.code);
     expect(after).to.equal("too-many-attempts");
   });

@@ -22,7 +22,7 @@ describe("enclave-service login limits (PGlite, SMTP)", function () {
   const slow = new Set<string>();
 
   const client = (authKey: AuthKey) =>
-    new IdentityClient({ url: service.url, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] } });
+    new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: service.roots(), measurements: [service.measurement] } });
 
   before(async function () {
     this.timeout(180_000);

@@ -23,7 +23,7 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
   let service: RunningIdentityService;
   const data = tempDir("oidc");
 
-  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+  const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
   async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
     try {

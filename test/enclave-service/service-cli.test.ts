@@ -29,7 +29,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
   let outbox = "";
 
   function client(authKey: AuthKey): IdentityClient {
-    return new IdentityClient({ url, authKey, attestation: { roots: [rootPem], measurements: [measurement] } });
+    return new IdentityClient({ url, origin: AUDIENCE, authKey, attestation: { roots: [rootPem], measurements: [measurement] } });
   }
 
   async function loginByEmail(email: string, authKey: AuthKey = secp256k1AuthKey()) {
@@ -175,7 +175,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       expect(codes.filter((x) => x === "wrong-answer").length).to.be.at.most(5);
       expect(codes.every((x) => ["wrong-answer", "too-many-attempts", "stale-nonce"].includes(x)), codes.join()).to.equal(true);
       // Whatever got through, the right code cannot win once five wrong answers were counted.
-      const later = new IdentityClient({ url, authKey: key, attestation: { roots: [rootPem], measurements: [measurement] }, firstNonce: base + 1000n });
+      const later = new IdentityClient({ url, origin: AUDIENCE, authKey: key, attestation: { roots: [rootPem], measurements: [measurement] }, firstNonce: base + 1000n });
       if (codes.filter((x) => x === "wrong-answer").length === 5) await expectRefusal(later.completeOtp(started, code), "too-many-attempts");
     });
   });
@@ -302,7 +302,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
       it(`makes the client refuse the response when ${what} on the way`, async () => {
         const proxy = await tamperingProxy(alter);
         try {
-          const c = new IdentityClient({ url: proxy.url, authKey: secp256k1AuthKey(), attestation: { roots: [rootPem], measurements: [measurement] } });
+          const c = new IdentityClient({ url: proxy.url, origin: AUDIENCE, authKey: secp256k1AuthKey(), attestation: { roots: [rootPem], measurements: [measurement] } });
           const err = await c.health().then(() => undefined, (e: unknown) => e as IdentityClientError);
           expect(err).to.be.instanceOf(IdentityClientError);
           expect(["attestation-invalid", "attestation-missing"]).to.include(err!.code);
@@ -313,7 +313,7 @@ describe("enclave-service started by `arbor enclave start` (PGlite, dev outbox)"
     }
 
     it("makes the client refuse the response when it pins another measurement", async () => {
-      const c = new IdentityClient({ url, authKey: secp256k1AuthKey(), attestation: { roots: [rootPem], measurements: ["00".repeat(48)] } });
+      const c = new IdentityClient({ url, origin: AUDIENCE, authKey: secp256k1AuthKey(), attestation: { roots: [rootPem], measurements: ["00".repeat(48)] } });
       const err = await c.health().then(() => undefined, (e: unknown) => e as IdentityClientError);
       expect(err?.code).to.equal("attestation-invalid");
       expect(err?.details.attestationCode).to.equal("pcr-mismatch");

@@ -4,6 +4,7 @@ import { IdentityClient, IdentityClientError, otpAnswer, secp256k1AuthKey, type 
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
 import { openPostgresDatabase } from "../../enclave-service/storage/postgres-database";
 import type { Database } from "../../enclave-service/storage/database";
+import { createTestCa } from "./test-ca";
 import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, rawRequest, sleep, snapshot, startSmtpSink, tempDir } from "./helpers";
 
 const ECOSYSTEM = "demo";
@@ -15,7 +16,7 @@ const OTP_TTL_MS = 8_000;
  * the same schema lets these tests check what is stored: refusals change nothing, a wrong answer
  * changes exactly its counter, concurrent first logins make one signer, tampered rows are caught.
  */
-describe("enclave-service on PostgreSQL with email over SMTP", function () {
+describe("enclave-service on PostgreSQL with email over SMTP (STARTTLS from the enclave)", function () {
   let service: RunningIdentityService;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let db: Database;
@@ -23,7 +24,7 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
   const data = tempDir("pg");
 
   const client = (authKey: AuthKey, firstNonce?: bigint) =>
-    new IdentityClient({ url: service.url, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] }, firstNonce });
+    new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] }, firstNonce });
 
   async function login(email: string, authKey: AuthKey = secp256k1AuthKey()) {
     const c = client(authKey);
@@ -47,8 +48,11 @@ describe("enclave-service on PostgreSQL with email over SMTP", function () {
       console.log(`    (PostgreSQL at ${POSTGRES_URL} is unreachable: skipping)`);
       this.skip();
     }
-    smtp = await startSmtpSink();
+    // SMTP with STARTTLS under a CA made here: the enclave speaks TLS to it through the host's relay.
+    const ca = await createTestCa("Arbor PostgreSQL test CA");
+    smtp = await startSmtpSink({ tls: { mode: "starttls", ...(await ca.issue(["127.0.0.1"])) } });
     service = await startIdentityService({
+      caPem: [ca.pem],
       dataDir: data.dir,
       databaseUrl: POSTGRES_URL,
       databaseSchema: schema,
