@@ -24,9 +24,10 @@ export function openApiDocument() {
     content: { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } },
   });
   const errors = {
-    "400": errorResponse("invalid-request, invalid-json, invalid-attestation-nonce, unknown-ecosystem, unknown-provider, identity-type-disabled, state-mismatch, lifetime-too-long"),
+    "400": errorResponse("invalid-request, invalid-json, invalid-attestation-nonce, unknown-ecosystem, unknown-provider, identity-type-disabled, state-mismatch, lifetime-too-long, origin-required, sealed-request-invalid"),
     "401": errorResponse("auth-required, invalid-auth-key, bad-signature, stale-timestamp, wrong-answer, id-token-invalid, not-authenticated"),
-    "403": errorResponse("origin-not-allowed, wrong-auth-key"),
+    "403": errorResponse("origin-not-allowed, unknown-app, audience-not-allowed, wrong-auth-key"),
+    "421": errorResponse("sealed-key-unknown (the request is sealed to another enclave's key; the refusal's document carries this one's)"),
     "404": errorResponse("not-found, commitment-not-found"),
     "409": errorResponse("stale-nonce, commitment-consumed"),
     "410": errorResponse("commitment-expired"),
@@ -34,10 +35,11 @@ export function openApiDocument() {
     "415": errorResponse("unsupported-media-type"),
     "429": errorResponse("rate-limited, destination-rate-limited (both with details.retryAfterMs and a Retry-After header), too-many-attempts"),
     "500": errorResponse("row-forged, row-rolled-back, pool-key-forged, internal-error"),
-    "502": errorResponse("idp-unavailable, delivery-failed"),
+    "502": errorResponse("idp-unavailable, delivery-failed, upstream-not-allowed, upstream-unavailable, upstream-tls-failed (TLS to the IdP or SMTP server failed: wrong CA, wrong name, rewritten bytes)"),
     "503": errorResponse("custody-unavailable (details.holders names each key holder that failed), enclave-unavailable (sent by the host, unattested)"),
   };
   const nonceParam = { $ref: "#/components/parameters/XAttestationNonce" };
+  const originParam = { $ref: "#/components/parameters/Origin" };
   return {
     openapi: "3.1.0",
     info: {
@@ -51,11 +53,26 @@ export function openApiDocument() {
     paths: {
       "/openapi.json": { get: { operationId: "getOpenApi", parameters: [nonceParam], responses: { "200": { description: "This document" } } } },
       "/v1/health": { get: { operationId: "getHealth", parameters: [nonceParam], responses: { "200": ok("Health") } } },
+      "/v1/sealed": {
+        post: {
+          operationId: "sealedExchange",
+          description:
+            "Any signed request, sealed with HPKE (RFC 9180: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM) to the key every attestation " +
+            "document carries in public_key; the response is the whole inner response (status, headers with its own X-Attestation-Document, " +
+            "body) sealed back under a key exported from the same context. Encoding: lib/identity/SEALED.md. The host sees neither.",
+          parameters: [nonceParam, originParam],
+          requestBody: { required: true, content: { "application/vnd.arbor.sealed-request": { schema: { type: "string", contentEncoding: "binary" } } } },
+          responses: {
+            "200": { description: "The sealed inner response", content: { "application/vnd.arbor.sealed-response": { schema: { type: "string", contentEncoding: "binary" } } } },
+            ...errors,
+          },
+        },
+      },
       "/v1/auth/initiate": {
         post: {
           operationId: "initiateAuth",
           security: signed,
-          parameters: [nonceParam],
+          parameters: [nonceParam, originParam],
           requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/InitiateRequest" } } } },
           responses: { "200": ok("InitiateResponse"), ...errors },
         },
@@ -84,7 +101,7 @@ export function openApiDocument() {
         post: {
           operationId: "signAttestation",
           security: signed,
-          parameters: [nonceParam],
+          parameters: [nonceParam, originParam],
           requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/AttestationRequest" } } } },
           responses: { "200": ok("SignedAttestation"), ...errors },
         },
@@ -102,11 +119,19 @@ export function openApiDocument() {
         admin: { type: "http", scheme: "bearer" },
       },
       parameters: {
+        Origin: {
+          name: "Origin",
+          in: "header",
+          required: true,
+          schema: { type: "string" },
+          description: "the app's web origin (browsers set it): it must be an app of the ecosystem allowed the audience (origin-required, unknown-app, audience-not-allowed)",
+        },
         XAttestationNonce: { name: "X-Attestation-Nonce", in: "header", required: false, schema: { type: "string", pattern: "^(0x)?([0-9a-fA-F]{2}){1,64}$" }, description: "copied into the attestation document's nonce" },
       },
       headers: {
         XAttestationDocument: {
-          description: "base64 COSE_Sign1 (AWS Nitro format); user_data = responseBinding(method, path, request body, status, response body)",
+          description:
+            "base64 COSE_Sign1 (AWS Nitro format); user_data = responseBinding(method, path, request body, status, response body); public_key = the enclave's X25519 key for /v1/sealed",
           schema: { type: "string" },
         },
       },

@@ -94,6 +94,20 @@ export const MIGRATIONS: { version: number; name: string; sql: string; before?: 
   },
   {
     version: 2,
+    name: "login codes per destination",
+    sql: `
+      -- Login codes sent per destination (identity id: a hash, never the address) per fixed window,
+      -- shared by every enclave+host pair on this database (enclave/destination-limiter.ts).
+      CREATE TABLE login_destination_counts (
+        destination_id  text NOT NULL,
+        window_start_ms bigint NOT NULL,
+        sent            integer NOT NULL CHECK (sent > 0),
+        PRIMARY KEY (destination_id, window_start_ms)
+      );
+    `,
+  },
+  {
+    version: 3,
     name: "sealed authority rows and holder-sealed pool keys",
     // Version 1 pool keys had shares boxed to the holders' public keys, which the host can make
     // too: such a key cannot be told apart from one the host introduced, so no v1 data is carried
@@ -190,20 +204,6 @@ export const MIGRATIONS: { version: number; name: string; sql: string; before?: 
         updated_at_ms bigint NOT NULL
       );
       CREATE INDEX auth_key_nonces_cipher_key ON auth_key_nonces (cipher_key_id);
-    `,
-  },
-  {
-    version: 3,
-    name: "login codes per destination",
-    sql: `
-      -- Login codes sent per destination (identity id: a hash, never the address) per fixed window,
-      -- shared by every enclave+host pair on this database (enclave/destination-limiter.ts).
-      CREATE TABLE login_destination_counts (
-        destination_id  text NOT NULL,
-        window_start_ms bigint NOT NULL,
-        sent            integer NOT NULL CHECK (sent > 0),
-        PRIMARY KEY (destination_id, window_start_ms)
-      );
     `,
   },
 ];

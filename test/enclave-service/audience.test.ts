@@ -24,8 +24,8 @@ async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClien
 describe("enclave-service audience (apps: Origin -> allowed audiences)", function () {
   let service: RunningIdentityService;
   const data = tempDir("audience");
-  const client = (origin: string | undefined, authKey: AuthKey = secp256k1AuthKey()) =>
-    new IdentityClient({ url: service.url, origin, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
+  const client = (origin: string | undefined, authKey: AuthKey = secp256k1AuthKey(), firstNonce?: bigint) =>
+    new IdentityClient({ url: service.url, origin, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] }, firstNonce });
   const mailsTo = (to: string) =>
     readFileSync(service.outboxFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { to: string; text: string }).filter((m) => m.to === to);
 
@@ -85,10 +85,11 @@ describe("enclave-service audience (apps: Origin -> allowed audiences)", functio
       const started = await a.initiateEmail({ ecosystem: ECOSYSTEM, audience: A, email });
       await a.completeOtp(started, codeFromOutbox(service.outboxFile, email));
       // The same auth key (say, a key both apps' pages can reach), asking from B's origin.
-      const fromB = client(B, key);
+      const fromB = client(B, key, BigInt(Date.now()) * 1000n + 100n);
       await refusal(fromB.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 }), "audience-not-allowed");
-      await refusal(client(undefined, key).signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 }), "origin-required");
-      const signed = await a.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 });
+      await refusal(client(undefined, key, BigInt(Date.now()) * 1000n + 200n).signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 }), "origin-required");
+      // A refused request uses up its nonce, so the next call comes from a client with a later nonce base.
+      const signed = await client(A, key, BigInt(Date.now()) * 1000n + 500n).signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 600 });
       expect(signed.audience).to.equal(A);
     });
   });

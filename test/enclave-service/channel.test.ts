@@ -38,6 +38,42 @@ describe("channel/Channel", () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
+  describe("openStream / acceptStream", () => {
+    it("carries bytes both ways and ends cleanly when the opener announces the stream by id", async () => {
+      let accepted: import("node:stream").Duplex | undefined;
+      const { client } = await pair({
+        "tcp.open": async (a: { stream: number }, ch?: unknown) => {
+          accepted = (ch as Channel).acceptStream(a.stream);
+          accepted.on("data", (c: Buffer) => accepted!.write(Buffer.concat([Buffer.from("echo:"), c])));
+          accepted.on("end", () => accepted!.end());
+          return null;
+        },
+      } as never);
+      const { id, stream } = client.openStream();
+      await client.request("tcp.open", { stream: id });
+      const got: Buffer[] = [];
+      stream.on("data", (c: Buffer) => got.push(c));
+      const ended = new Promise<void>((r) => stream.on("end", () => r()));
+      stream.write(Buffer.alloc(70_000, 1)); // more than one 64 KiB frame
+      stream.end();
+      await ended;
+      const all = Buffer.concat(got);
+      expect(all.subarray(0, 5).toString()).to.equal("echo:");
+      expect(all.length).to.be.greaterThan(70_000);
+    });
+
+    it("refuses a stream id that is already open or not a positive integer, and resets streams when the channel closes", async () => {
+      const { client } = await pair({});
+      const { id, stream } = client.openStream();
+      expect(() => client.acceptStream(id)).to.throw(ChannelError).with.property("code", "malformed-frame");
+      expect(() => client.acceptStream(0)).to.throw(ChannelError).with.property("code", "malformed-frame");
+      const failed = new Promise<Error>((r) => stream.on("error", r));
+      client.close();
+      expect(((await failed) as ChannelError).code).to.equal("channel-closed");
+      expect(() => client.openStream()).to.throw(ChannelError).with.property("code", "channel-closed");
+    });
+  });
+
   describe("request", () => {
     it("carries bytes, numbers and strings both ways when each side calls the other", async () => {
       const { client, server } = await pair(

@@ -43,6 +43,32 @@ describe("enclave/validateEnclaveConfig", () => {
     }
   });
 
+  it("names the field when the egress, SMTP or apps configuration is unsafe or malformed", () => {
+    const eco = (extra: object) => ({ ecosystems: { demo: { origins: ["https://app.example"], ...extra } } });
+    const provider = (issuer: string) => ({ issuer, clientId: "c", clientSecret: "s", redirectUri: "https://app.example/cb" });
+    const smtp = { host: "smtp.example", port: 465, security: "tls" as const, from: "a@b.c" };
+    const bad: [Partial<EnclaveConfig>, string][] = [
+      // TLS ends in the enclave: an http issuer, or one off the allow list, is refused.
+      [{ ...eco({ oidc: [provider("http://idp.example")] }), egress: { allow: ["idp.example:80"] } }, "ecosystems.demo.oidc[0].issuer"],
+      [{ ...eco({ oidc: [provider("https://idp.example")] }), egress: { allow: ["other.example:443"] } }, "ecosystems.demo.oidc[0].issuer"],
+      [{ egress: { allow: ["no-port.example"] } }, "egress.allow"],
+      [{ egress: { allow: ["x.example:70000"] } }, "egress.allow"],
+      [{ egress: { allow: [], caPem: ["not a certificate"] } }, "egress.caPem[0]"],
+      [{ egress: { allow: [], caPem: [] } }, "egress.caPem"],
+      // Plain SMTP would show codes to the host.
+      [{ smtp: { ...smtp, security: "none" as unknown as "tls" }, egress: { allow: ["smtp.example:465"] } }, "smtp.security"],
+      [{ smtp, egress: { allow: [] } }, "smtp"],
+      [{ smtp: { ...smtp, port: 0 }, egress: { allow: ["smtp.example:465"] } }, "smtp.port"],
+      [eco({ apps: [{ name: "A", origin: "https://a.example/path", audiences: ["https://app.example"] }] }), "ecosystems.demo.apps[0].origin"],
+      [eco({ apps: [{ name: "A", origin: "https://app.example", audiences: ["https://b.example"] }] }), "ecosystems.demo.apps[0].audiences"],
+      [eco({ apps: [{ name: "", origin: "https://app.example", audiences: ["https://app.example"] }] }), "ecosystems.demo.apps[0].name"],
+      [eco({ apps: [] }), "ecosystems.demo.apps"],
+    ];
+    for (const [patch, field] of bad) {
+      expect(() => validateEnclaveConfig({ ...valid, ...patch } as EnclaveConfig, { rootPem }), field).to.throw(EnclaveConfigError).with.property("field", field);
+    }
+  });
+
   it("makes a production key holder refuse to start when it is given a LOCAL root", async () => {
     const dir = tempDir("prod-holder");
     try {
