@@ -12,6 +12,7 @@ import { RELEASE_INFO, WRAP_INFO, poolKeyCheck, shareAad, splitPoolKey } from ".
 import { sealRecord } from "../../enclave-service/custody/record-cipher";
 import { sealToPublicKey } from "../../enclave-service/custody/x25519-box";
 import { readMasterPublicKey } from "../../enclave-service/key-holder/master-key";
+import { createTestCa } from "./test-ca";
 import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, rawRequest, sleep, startSmtpSink, tempDir } from "./helpers";
 
 const ECOSYSTEM = "demo";
@@ -58,8 +59,11 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
       console.log(`    (PostgreSQL at ${POSTGRES_URL} is unreachable: skipping)`);
       this.skip();
     }
-    smtp = await startSmtpSink();
+    // SMTP with STARTTLS under a CA made here: the enclave speaks TLS to it through the host's relay.
+    const ca = await createTestCa("Arbor hostile-host test CA");
+    smtp = await startSmtpSink({ tls: { mode: "starttls", ...(await ca.issue(["127.0.0.1"])) } });
     service = await startIdentityService({
+      caPem: [ca.pem],
       dataDir: data.dir,
       databaseUrl: POSTGRES_URL,
       databaseSchema: schema,
