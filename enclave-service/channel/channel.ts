@@ -51,6 +51,7 @@ export class Channel {
   private closed = false;
   private readonly closeListeners: (() => void)[] = [];
   private nextStreamId = 1;
+  private corked = false;
   private readonly streams = new Map<number, Duplex & { remoteEnded?: boolean }>();
 
   constructor(
@@ -85,13 +86,31 @@ export class Channel {
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       try {
-        this.socket.write(encodeFrame({ t: "q", id, op, a: args } satisfies RequestMessage, this.maxFrameBytes));
+        this.write(encodeFrame({ t: "q", id, op, a: args } satisfies RequestMessage, this.maxFrameBytes));
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(id);
         reject(err as Error);
       }
     });
+  }
+
+  /**
+   * Queues a frame; every frame written in one turn of the event loop leaves in one system call.
+   * Under load the enclave and the host each write many small frames per turn (a statement, an
+   * answer, a log line), and one write(2) per frame was the largest single cost after the crypto
+   * and PGlite in the profile (README, "Benchmark").
+   */
+  private write(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
   }
 
   onClose(listener: () => void): void {
@@ -163,9 +182,9 @@ export class Channel {
     }
     if (this.closed) return;
     try {
-      this.socket.write(encodeFrame(reply, this.maxFrameBytes));
+      this.write(encodeFrame(reply, this.maxFrameBytes));
     } catch (err) {
-      this.socket.write(
+      this.write(
         encodeFrame({ t: "r", id, ok: false, e: { code: "frame-too-large", message: (err as Error).message } } satisfies ResponseMessage),
       );
     }
@@ -193,7 +212,7 @@ export class Channel {
 
   private register(id: number): Duplex {
     const send = (m: StreamMessage) => {
-      if (!this.closed) this.socket.write(encodeFrame(m, this.maxFrameBytes));
+      if (!this.closed) this.write(encodeFrame(m, this.maxFrameBytes));
     };
     const stream = new Duplex({
       read() {},

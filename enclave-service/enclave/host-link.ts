@@ -32,20 +32,50 @@ export class HostLink implements Queryable {
   /**
    * Runs `fn` in a database transaction: commit when it returns, roll back when it throws, except
    * for errors marked `persist` (committed, then rethrown).
+   *
+   * The transaction opens with its first statement, in the same round trip (`db.query` with
+   * `begin`): a transaction holds a database connection (PGlite's only one) from BEGIN to COMMIT,
+   * and every round trip inside it waits in this event loop behind the other requests' CPU work,
+   * so one round trip less is time every other request does not wait. A `fn` that runs no
+   * statement opens no transaction.
    */
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const ch = this.ch;
-    const { tx } = await ch.request<{ tx: string }>("db.begin", {});
-    const q: Queryable = { query: (sql, params = []) => ch.request<Rows>("db.query", { sql, params, tx }) };
+    let tx: string | undefined;
+    let opening: Promise<unknown> | undefined;
+    let failedToOpen = false;
+    const q: Queryable = {
+      query: async (sql, params = []) => {
+        if (opening === undefined) {
+          const first = ch.request<Rows & { tx: string }>("db.query", { sql, params, begin: true });
+          opening = first.then(
+            (r) => (tx = r.tx),
+            () => (failedToOpen = true),
+          );
+          const r = await first;
+          return { rows: r.rows, rowCount: r.rowCount };
+        }
+        await opening;
+        if (tx === undefined || failedToOpen) {
+          // As in PostgreSQL: after a failed statement the transaction takes no further statements.
+          throw new ChannelError("remote-error", "the transaction's first statement failed; it was rolled back", {}, "tx-aborted");
+        }
+        return ch.request<Rows>("db.query", { sql, params, tx });
+      },
+    };
     let result: T;
     try {
       result = await fn(q);
     } catch (err) {
-      if ((err as { persist?: boolean })?.persist === true) await ch.request("db.commit", { tx });
-      else await ch.request("db.rollback", { tx }).catch(() => undefined);
+      await opening;
+      if (tx !== undefined) {
+        if ((err as { persist?: boolean })?.persist === true) await ch.request("db.commit", { tx });
+        else await ch.request("db.rollback", { tx }).catch(() => undefined);
+      }
       throw err;
     }
-    await ch.request("db.commit", { tx });
+    await opening;
+    if (tx !== undefined) await ch.request("db.commit", { tx });
     return result;
   }
 

@@ -87,28 +87,44 @@ export function createHostIo(config: HostIoConfig): HostIoSession {
     config.log({ event: "tx-expired-rollback", tx: id, reason });
   }
 
+  /** Opens a transaction for this session and returns its id. */
+  async function openTx(): Promise<string> {
+    if (closed) throw new HostIoError("session-closed", "the enclave connection is closed");
+    const tx = await config.db.begin();
+    if (closed) {
+      // The enclave went away while this BEGIN waited for the connection: nobody will end it.
+      await tx.rollback();
+      config.log({ event: "tx-orphan-rollback" });
+      throw new HostIoError("session-closed", "the enclave connection closed while the transaction opened");
+    }
+    const id = randomUUID();
+    const idle = setTimeout(() => expire(id, "idle"), idleMs);
+    const max = setTimeout(() => expire(id, "max-age"), maxMs);
+    idle.unref();
+    max.unref();
+    open.set(id, { tx, idle, max });
+    return id;
+  }
+
   const handlers: Record<string, ChannelHandler> = {
-    async "db.query"(a: { sql: string; params?: unknown[]; tx?: string }) {
+    async "db.query"(a: { sql: string; params?: unknown[]; tx?: string; begin?: boolean }) {
       if (closed) throw new HostIoError("session-closed", "the enclave connection is closed");
+      if (a.begin === true) {
+        // BEGIN and the transaction's first statement in one round trip (HostLink.transaction).
+        // If that statement fails the transaction is rolled back here and no id is returned.
+        const id = await openTx();
+        try {
+          return { ...(await touch(id).query(a.sql, a.params ?? [])), tx: id };
+        } catch (err) {
+          await finish(id, "rollback").catch(() => undefined);
+          throw err;
+        }
+      }
       const target = a.tx === undefined ? config.db : touch(a.tx);
       return target.query(a.sql, a.params ?? []);
     },
     async "db.begin"() {
-      if (closed) throw new HostIoError("session-closed", "the enclave connection is closed");
-      const tx = await config.db.begin();
-      if (closed) {
-        // The enclave went away while this BEGIN waited for the connection: nobody will end it.
-        await tx.rollback();
-        config.log({ event: "tx-orphan-rollback" });
-        throw new HostIoError("session-closed", "the enclave connection closed while the transaction opened");
-      }
-      const id = randomUUID();
-      const idle = setTimeout(() => expire(id, "idle"), idleMs);
-      const max = setTimeout(() => expire(id, "max-age"), maxMs);
-      idle.unref();
-      max.unref();
-      open.set(id, { tx, idle, max });
-      return { tx: id };
+      return { tx: await openTx() };
     },
     async "db.commit"(a: { tx: string }) {
       await finish(a.tx, "commit");
