@@ -63,7 +63,6 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
     const ca = await createTestCa("Arbor hostile-host test CA");
     smtp = await startSmtpSink({ tls: { mode: "starttls", ...(await ca.issue(["127.0.0.1"])) } });
     service = await startIdentityService({
-      caPem: [ca.pem],
       dataDir: data.dir,
       databaseUrl: POSTGRES_URL,
       databaseSchema: schema,
