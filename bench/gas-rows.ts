@@ -19,7 +19,7 @@ import { hashCalls } from "../lib/payload/hash-calls";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
 import { Bundler } from "../lib/userop/bundler";
-import { ENTRY_POINT_V08, deployEntryPoint } from "../lib/userop/entry-point";
+import { CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_V08, deployEntryPoint } from "../lib/userop/entry-point";
 import { walletAddress } from "../lib/wallet/address";
 import { realisticLeaves } from "./realistic-configuration";
 import { createSafe, deploySafeSingletons, execSafeTransaction } from "./safe";
@@ -107,7 +107,7 @@ export async function runGasRows(): Promise<GasRowRecord[]> {
   // Arbor (the current wallet: EIP-1167 clone of ArborWallet, relayed `execute`).
   const factory = await ethers.deployContract("ArborFactory");
   const sessions = await ethers.deployContract("ArborSessions");
-  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
   const factoryAddress = (await factory.getAddress()) as Hex;
   const implementationAddress = (await implementation.getAddress()) as Hex;
   for (const shape of shapes) {

@@ -4,6 +4,7 @@
  * warm-written), transfers go to accounts that already hold ETH and tokens, so the figures
  * compare the wallets, not the one-off costs of touching a new account.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../lib/userop/entry-point";
 import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
@@ -39,7 +40,7 @@ export async function runGasBench(): Promise<GasRow[]> {
   // Arbor singletons.
   const factory = await ethers.deployContract("ArborFactory");
   const sessions = await ethers.deployContract("ArborSessions");
-  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
   const factoryAddress = (await factory.getAddress()) as Hex;
   const implementationAddress = (await implementation.getAddress()) as Hex;
 

@@ -11,6 +11,7 @@
  *
  * Run alone with `npx hardhat run bench/sessions.ts`.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../lib/userop/entry-point";
 import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
@@ -64,7 +65,7 @@ export async function runSessionsGasBench(): Promise<GasRow[]> {
 
   const sessions = await ethers.deployContract("ArborSessions");
   const factory = await ethers.deployContract("ArborFactory");
-  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
   const token = await ethers.deployContract("TestERC20");
   const app = await ethers.deployContract("SessionTestApp", [[hashAudience(APP)]]);
   const tokenAddress = (await token.getAddress()) as Hex;

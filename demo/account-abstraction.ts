@@ -18,7 +18,7 @@ import { hashMessage } from "../lib/payload/hash-message";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
 import { Bundler } from "../lib/userop/bundler";
-import { ENTRY_POINT_V08, deployEntryPoint } from "../lib/userop/entry-point";
+import { CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_V08, deployEntryPoint } from "../lib/userop/entry-point";
 import { walletAddress } from "../lib/wallet/address";
 
 type Log = (line: string) => void;
@@ -31,7 +31,7 @@ export async function runAccountAbstractionDemo(log: Log): Promise<void> {
   const { chainId } = await ethers.provider.getNetwork();
   const factory = await ethers.deployContract("ArborFactory");
   const sessions = await ethers.deployContract("ArborSessions");
-  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
   const factoryAddress = (await factory.getAddress()) as Hex;
   const implementationAddress = (await implementation.getAddress()) as Hex;
 

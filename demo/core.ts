@@ -2,6 +2,7 @@
  * The core walk-through on the in-process Hardhat network: a 2-of-3 wallet computed off-chain,
  * funded before it exists, deployed by its first signed batch, reconfigured, used again.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../lib/userop/entry-point";
 import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
@@ -27,7 +28,7 @@ export async function runCoreDemo(log: Log): Promise<void> {
   // 1. Singletons.
   const factory = await ethers.deployContract("ArborFactory");
   const sessions = await ethers.deployContract("ArborSessions");
-  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
   const factoryAddress = (await factory.getAddress()) as Hex;
   const implementationAddress = (await implementation.getAddress()) as Hex;
   log(`1. deployed factory ${short(factoryAddress)}, sessions module ${short(await sessions.getAddress())}, wallet implementation ${short(implementationAddress)}`);

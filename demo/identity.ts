@@ -3,6 +3,7 @@
  * one-time code (read from the dev outbox), have the service's identity signer attest a session key
  * for one app, and use that attestation on-chain from a wallet whose configuration names the signer.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../lib/userop/entry-point";
 import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import fs from "node:fs";
 import os from "node:os";
@@ -62,7 +63,7 @@ export async function runIdentityDemo(log: Log): Promise<void> {
     const { chainId } = await ethers.provider.getNetwork();
     const factory = await ethers.deployContract("ArborFactory");
     const sessions = await ethers.deployContract("ArborSessions");
-    const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+    const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
     const app = await ethers.deployContract("SessionTestApp", [[hashAudience(APP)]]);
     const owner = EthersWallet.createRandom();
     const configuration = Configuration.of({

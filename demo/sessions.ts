@@ -8,6 +8,7 @@
  *
  * Run alone with `npx hardhat run demo/sessions.ts`.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../lib/userop/entry-point";
 import { encodeCallsPayload } from "../lib/payload/packed-calls";
 import { ethers } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
@@ -59,7 +60,7 @@ export async function runSessionsDemo(log: Log): Promise<void> {
 
   const factory = await ethers.deployContract("ArborFactory");
   const sessions = await ethers.deployContract("ArborSessions");
-  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress()]);
+  const implementation = await ethers.deployContract("ArborWallet", [await factory.getAddress(), await sessions.getAddress(), CANONICAL_ENTRY_POINT_V08]);
   const sessionsAddress = (await sessions.getAddress()) as Hex;
   const token = await ethers.deployContract("TestERC20");
   const tokenAddress = (await token.getAddress()) as Hex;

@@ -134,13 +134,35 @@ library WalletSignature {
         view
         returns (Recovered memory result)
     {
+        bool chainIdZero = _readFlags(signature, allowChainIdZero);
+        result = _recoverDigest(signature, PayloadHashes.digest(chainIdZero ? 0 : block.chainid, address(this), structHash));
+    }
+
+    /**
+     * @notice Verifies `signature` over `digest` itself (an ERC-4337 `userOpHash`, which already
+     * binds the chain, the EntryPoint and the wallet), with the checks of `recover`.
+     * @dev Reverts like `recover`; flag bit 0 (chain id 0) is refused (`ChainIdZeroNotAllowed`):
+     * the digest is not an EIP-712 digest this library computed, so the flag would mean nothing.
+     */
+    function recoverDigest(bytes calldata signature, bytes32 digest) internal view returns (Recovered memory result) {
+        _readFlags(signature, false);
+        result = _recoverDigest(signature, digest);
+    }
+
+    /// @dev The header's checks (`SignatureTruncated`, `UnsupportedSignatureFlags`,
+    /// `ChainIdZeroNotAllowed`); returns whether flag bit 0 (chain id 0) is set.
+    function _readFlags(bytes calldata signature, bool allowChainIdZero) private pure returns (bool chainIdZero) {
         uint256 length = signature.length;
         if (length < HEADER_LENGTH) revert SignatureTruncated(HEADER_LENGTH, length);
         uint8 flags = signature.readUint8(0);
         if (flags & ~FLAG_CHAIN_ID_ZERO != 0) revert UnsupportedSignatureFlags(flags);
-        bool chainIdZero = flags & FLAG_CHAIN_ID_ZERO != 0;
+        chainIdZero = flags & FLAG_CHAIN_ID_ZERO != 0;
         if (chainIdZero && !allowChainIdZero) revert ChainIdZeroNotAllowed();
-        bytes32 digest = PayloadHashes.digest(chainIdZero ? 0 : block.chainid, address(this), structHash);
+    }
+
+    /// @dev The walk of `recover` over a signature whose header `_readFlags` checked.
+    function _recoverDigest(bytes calldata signature, bytes32 digest) private view returns (Recovered memory result) {
+        uint256 length = signature.length;
 
         Walk memory walk;
         // The signer list (at most one entry per 25 signature bytes, the smallest signer part)

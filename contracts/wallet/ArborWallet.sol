@@ -12,6 +12,8 @@ import {WalletSignature} from "../signature/WalletSignature.sol";
 import {IArborWallet} from "./IArborWallet.sol";
 import {IArborSessions} from "../sessions/IArborSessions.sol";
 import {WalletProxy} from "../proxy/WalletProxy.sol";
+import {IAccount} from "@account-abstraction/contracts/interfaces/IAccount.sol";
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 
 /**
  * @title ArborWallet
@@ -26,7 +28,7 @@ import {WalletProxy} from "../proxy/WalletProxy.sol";
  * IMPORTANT: the implementation itself accepts no signature: its storage holds no image hash and
  * its address is no proxy's address.
  */
-contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiver, IERC1155Receiver {
+contract ArborWallet is IArborWallet, IAccount, IERC1271, IERC5267, IERC165, IERC721Receiver, IERC1155Receiver {
     /// @custom:storage-location erc7201:arbor.wallet
     struct WalletStorage {
         /// Image hash of the current configuration; zero until the first update.
@@ -76,11 +78,17 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     bytes4 private constant ERC1271_MAGIC_VALUE = 0x1626ba7e;
     bytes4 private constant ERC1271_FAILURE = 0xffffffff;
 
+    /// @dev ERC-4337 `validationData` of a UserOp whose signature is invalid (no time range).
+    uint256 private constant SIG_VALIDATION_FAILED = 1;
+
     /// @notice The factory whose CREATE2 proxies this implementation serves.
     address public immutable FACTORY;
 
     /// @notice The sessions module that authorises batches signed by session keys.
     address public immutable SESSIONS;
+
+    /// @notice The ERC-4337 EntryPoint (v0.8) that may validate and run UserOps for this wallet.
+    address public immutable ENTRY_POINT;
 
     /// @dev This implementation's own address (what proxies that store no implementation run).
     address private immutable SELF;
@@ -88,9 +96,10 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
     /// @dev keccak256 of the `WalletProxy` init code that bakes in this implementation.
     bytes32 private immutable PROXY_INIT_CODE_HASH;
 
-    constructor(address factory, address sessions) {
+    constructor(address factory, address sessions, address entryPoint) {
         FACTORY = factory;
         SESSIONS = sessions;
+        ENTRY_POINT = entryPoint;
         SELF = address(this);
         PROXY_INIT_CODE_HASH = keccak256(WalletProxy.initCode(address(this)));
     }
@@ -187,6 +196,78 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
             }
         }
         emit Executed(digest);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // ERC-4337
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * @notice ERC-4337 validation: the owners' signature is an Arbor wallet signature
+     * (`lib/signature/ENCODING.md`) over `userOpHash` itself, which binds the chain, the
+     * EntryPoint, this wallet and the EntryPoint's nonce. Pays the EntryPoint `missingAccountFunds`.
+     * @return validationData 0 when the signature proves the current configuration, 1
+     * (`SIG_VALIDATION_FAILED`) for any bad or malformed signature: it never reverts on one, so the
+     * EntryPoint reports AA24 and a bundler's simulation sees the failure value.
+     * @dev Reverts if not called by `ENTRY_POINT` (`OnlyEntryPoint`). Keeps to ERC-7562: it reads
+     * only this wallet's storage, calls only itself (a static self-call, through its proxy, to
+     * the implementation, which has code) and the ecrecover precompile, and uses `GAS` only
+     * right before a call.
+     */
+    function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds)
+        external
+        returns (uint256 validationData)
+    {
+        if (msg.sender != ENTRY_POINT) revert OnlyEntryPoint(msg.sender);
+        // A static self-call turns every revert of the signature check into the failure value.
+        try this.checkUserOpSignature(userOpHash, userOp.signature) {}
+        catch {
+            validationData = SIG_VALIDATION_FAILED;
+        }
+        if (missingAccountFunds != 0) {
+            // Like eth-infinitism's BaseAccount: the EntryPoint checks the deposit itself, so a
+            // failed transfer needs no handling here (the UserOp then fails with AA21).
+            (bool paid,) = payable(msg.sender).call{value: missingAccountFunds}("");
+            paid;
+        }
+    }
+
+    /**
+     * @notice Reverts with the reason `signature` is not a valid owners' signature of the UserOp
+     * whose hash is `userOpHash`; returns nothing if it is valid (`validateUserOp` turns a revert
+     * into `SIG_VALIDATION_FAILED`).
+     * @dev Reverts with `WalletSignature`'s errors (chain id 0 is refused), `ImageHashMismatch`
+     * or `SignatureWalkUnsorted`.
+     */
+    function checkUserOpSignature(bytes32 userOpHash, bytes calldata signature) external view {
+        WalletSignature.Recovered memory recovered = WalletSignature.recoverDigest(signature, userOpHash);
+        if (!_isValidImageHash(recovered.imageHash)) revert ImageHashMismatch(recovered.imageHash);
+        WalletSignature.requireCanonical(recovered);
+    }
+
+    /**
+     * @notice Runs the packed calls of a validated UserOp (its `callData` is this function's
+     * call): the call encoding of `execute`'s payload without its space and nonce, since the
+     * EntryPoint keeps the nonce (`lib/payload/ENCODING.md`, "UserOperations").
+     * @dev Reverts if not called by `ENTRY_POINT` (`OnlyEntryPoint`), if a call is malformed
+     * (`PayloadHashes` errors), if a call targets the wallet itself or is a delegate call
+     * (`UserOpSelfOrDelegateCall`), or if a call set to revert on failure fails (`CallFailed`).
+     * The batch emits `Executed(0)`: the EntryPoint's `UserOperationEvent` names the UserOp.
+     */
+    function executeUserOpCalls(bytes calldata calls) external {
+        if (msg.sender != ENTRY_POINT) revert OnlyEntryPoint(msg.sender);
+        bytes calldata payload;
+        assembly ("memory-safe") {
+            // The 32 bytes before ABI-decoded `bytes` are its length word: `calls` preceded by it
+            // is a packed payload whose header (space = length >> 96 = 0, nonce = length) is
+            // never used, so the calls are checked by the one decoder `execute` uses.
+            // calls.offset >= 36 (selector, offset word), so the subtraction cannot underflow.
+            payload.offset := sub(calls.offset, 32)
+            payload.length := add(calls.length, 32)
+        }
+        (,,, bool selfOrDelegate) = PayloadHashes.hashPackedCalls(payload);
+        if (selfOrDelegate) revert UserOpSelfOrDelegateCall();
+        _run(payload, bytes32(0));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -338,6 +419,7 @@ contract ArborWallet is IArborWallet, IERC1271, IERC5267, IERC165, IERC721Receiv
 
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC1271).interfaceId
+            || interfaceId == type(IAccount).interfaceId
             || interfaceId == type(IERC721Receiver).interfaceId || interfaceId == type(IERC1155Receiver).interfaceId;
     }
 

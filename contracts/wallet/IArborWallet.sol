@@ -33,6 +33,13 @@ interface IArborWallet {
     /// `layout` (zero when it has none) instead of this implementation's.
     error StorageLayoutMismatch(address implementation, bytes32 layout);
 
+    /// @notice Thrown when a function reserved to the ERC-4337 EntryPoint is called by `caller`.
+    error OnlyEntryPoint(address caller);
+    /// @notice Thrown when a UserOp batch holds a call to the wallet itself or a delegate call:
+    /// the EntryPoint path does not know the checkpoint of the configuration that signed it, which
+    /// `updateConfiguration` and `upgradeTo` need. Such batches go through `execute`.
+    error UserOpSelfOrDelegateCall();
+
     /// @notice Emitted when the wallet moves to a new configuration.
     event ConfigurationUpdated(bytes32 indexed imageHash, bytes32 root, uint256 threshold, uint256 checkpoint);
     /// @notice Emitted when the wallet moved to a new implementation.
@@ -47,6 +54,10 @@ interface IArborWallet {
     event CallAborted(bytes32 indexed digest, uint256 index, bytes returnData);
 
     function execute(bytes calldata payload, bytes calldata signature) external payable;
+
+    function executeUserOpCalls(bytes calldata calls) external;
+
+    function checkUserOpSignature(bytes32 userOpHash, bytes calldata signature) external view;
 
     function upgradeTo(address newImplementation) external;
 

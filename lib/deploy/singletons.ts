@@ -1,4 +1,5 @@
 import { id } from "ethers";
+import { CANONICAL_ENTRY_POINT_V08 } from "../userop/entry-point";
 
 /** Addresses of the singletons planned so far, by name. Frozen; only earlier entries are present. */
 export type PredictedAddresses = Readonly<Record<string, string>>;
@@ -53,7 +54,8 @@ export const ARBOR_SINGLETONS: readonly SingletonSpec[] = [
     artifact: "contracts/wallet/ArborWallet.sol:ArborWallet",
     salt: ARBOR_SALT,
     // The implementation pins its factory (to recognise its own counterfactual proxies) and the
-    // sessions module it delegates session-signed batches to.
-    constructorArgs: (a) => [a.ArborFactory, a.ArborSessions],
+    // sessions module it delegates session-signed batches to, and trusts the canonical ERC-4337
+    // EntryPoint v0.8 (the same address on every chain) to validate and run UserOps.
+    constructorArgs: (a) => [a.ArborFactory, a.ArborSessions, CANONICAL_ENTRY_POINT_V08],
   },
 ];

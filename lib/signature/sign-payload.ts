@@ -2,10 +2,10 @@ import { InvalidArgumentError, InvariantError } from "../errors";
 import { hexToBytes, normalizeBytes32, type Hex } from "../hex";
 import type { Configuration } from "../configuration/configuration";
 import { leafHash, type Leaf } from "../configuration/leaves";
+import { pruneToWalk } from "../configuration/tree-walk";
 import { splitSignature, toLowS, toYParityAndS, tryRecoverEcdsa } from "./ecdsa";
 import { encodeSignature } from "./encode-signature";
 import type { PayloadSigner } from "./signers";
-import { configurationWalk } from "./configuration-walk";
 import type { SignaturePart, SignatureStep, WalletSignature } from "./types";
 
 /** Options of {@link signPayload}. */
@@ -106,7 +106,7 @@ export async function signPayload(
 
   const partByHash = new Map(chosen.map(({ leaf }, i) => [leafHash(leaf), { part: parts[i], leaf }]));
   const provedLeaves: Leaf[] = [];
-  const walk: SignatureStep[] = configurationWalk(configuration, [...partByHash.keys()]).map((step) => {
+  const walk: SignatureStep[] = pruneToWalk(configuration, [...partByHash.keys()]).map((step) => {
     if (step.op !== "leaf") return step;
     const entry = partByHash.get(step.hash);
     if (entry === undefined) throw new InvariantError("the walk names a leaf no signer signed", { details: { leafHash: step.hash } });

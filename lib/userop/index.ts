@@ -7,3 +7,4 @@ export * from "./entry-point";
 export * from "./bundler";
 export * from "./arbor-init-code";
 export * from "./check-validation-rules";
+export * from "./arbor-user-operation";

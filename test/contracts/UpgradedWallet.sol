@@ -5,7 +5,7 @@ import {ArborWallet} from "../../contracts/wallet/ArborWallet.sol";
 
 /// @dev Test-only: a second wallet implementation with the same storage layout and one more function.
 contract UpgradedWallet is ArborWallet {
-    constructor(address factory, address sessions) ArborWallet(factory, sessions) {}
+    constructor(address factory, address sessions, address entryPoint) ArborWallet(factory, sessions, entryPoint) {}
 
     function version() external pure returns (uint256) {
         return 2;

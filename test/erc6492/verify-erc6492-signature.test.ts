@@ -3,6 +3,7 @@
  * for a deployed wallet one configuration update behind, checked by the library's deployless
  * verifier and, independently, by viem's `verifyHash` (its own universal validator bytecode).
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../../lib/userop/entry-point";
 import { expect } from "chai";
 import { artifacts } from "hardhat";
 import { ContractFactory, JsonRpcProvider, Wallet, id, type Contract, type JsonRpcSigner } from "ethers";
@@ -58,7 +59,7 @@ describe("erc6492", () => {
     };
     const sessions = (await artifacts.artifactExists("ArborSessions")) ? await deploy("ArborSessions") : ("0x" + "00".repeat(20)) as Hex;
     factory = await deploy("ArborFactory");
-    implementation = await deploy("ArborWallet", [factory, sessions]);
+    implementation = await deploy("ArborWallet", [factory, sessions, CANONICAL_ENTRY_POINT_V08]);
   });
   after(async () => {
     provider?.destroy();

@@ -2,6 +2,7 @@
  * Shared test fixture: the Arbor singletons on the in-process Hardhat network, deterministic
  * signer keys, and helpers to build and fund wallets with the library.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../../lib/userop/entry-point";
 import { ethers, artifacts } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
 import { Configuration } from "../../lib/configuration/configuration";
@@ -30,6 +31,7 @@ export async function deployArbor(): Promise<ArborDeployment> {
   const implementation = (await ethers.deployContract("ArborWallet", [
     factoryAddress,
     sessionsAddress,
+    CANONICAL_ENTRY_POINT_V08,
   ])) as unknown as ArborWallet;
   return {
     factory,

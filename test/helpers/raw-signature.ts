@@ -44,7 +44,7 @@ export function rawSign(
       if (j === 0) break;
     }
   }
-  // The canonical walk, as lib/signature/configuration-walk.ts builds it.
+  // The canonical walk of a one-tier tree, as pruneToWalk (lib/configuration/tree-walk.ts) builds it.
   const walk: SignatureStep[] = [];
   const emit = (i: number): void => {
     if (!touched.has(i)) walk.push({ op: "hash", hash: bytesToHex(tree.nodes, i * 32, 32) });

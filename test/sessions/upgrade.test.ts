@@ -1,3 +1,4 @@
+import { CANONICAL_ENTRY_POINT_V08 } from "../../lib/userop/entry-point";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { leafHash } from "../../lib/configuration/leaves";
@@ -25,7 +26,7 @@ describe("ArborWallet (sessions across an upgrade)", () => {
       await expectAccepted(f, wallet, configuration, first);
       expect(await f.sessions.usage(address, sessionLeaf, 0, 1)).to.equal(60n);
 
-      const upgraded = await ethers.deployContract("UpgradedWallet", [f.d.factoryAddress, f.sessionsAddress]);
+      const upgraded = await ethers.deployContract("UpgradedWallet", [f.d.factoryAddress, f.sessionsAddress, CANONICAL_ENTRY_POINT_V08]);
       await ownerExecute(f, wallet, configuration, [{ target: address, data: wallet.interface.encodeFunctionData("upgradeTo", [await upgraded.getAddress()]) as Hex }]);
       expect(await (await ethers.getContractAt("UpgradedWallet", address)).version()).to.equal(2n);
       expect(await f.sessions.usage(address, sessionLeaf, 0, 1)).to.equal(60n);

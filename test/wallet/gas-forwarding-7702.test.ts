@@ -8,6 +8,7 @@
  * installs it. Checked to fail with the old allowance (2,700 gas): at the least passing gas the
  * call was starved and ignored.
  */
+import { CANONICAL_ENTRY_POINT_V08 } from "../../lib/userop/entry-point";
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -80,7 +81,7 @@ describe("ArborWallet (review: gas forwarding to an EIP-7702 delegated account, 
       const owner = Wallet.createRandom();
       const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: owner.address as Hex, weight: 1n }] });
       const factory = await deploy("ArborFactory", funder);
-      const implementation = await deploy("ArborWallet", funder, [await factory.getAddress(), "0x0000000000000000000000000000000000000000"]);
+      const implementation = await deploy("ArborWallet", funder, [await factory.getAddress(), "0x0000000000000000000000000000000000000000", CANONICAL_ENTRY_POINT_V08]);
       const probeCode = await deploy("GasProbe", funder);
       await (await factory.getFunction("deploy")(await implementation.getAddress(), configuration.imageHash)).wait();
       const address = walletAddress({ factory: (await factory.getAddress()) as Hex, implementation: (await implementation.getAddress()) as Hex, imageHash: configuration.imageHash });

@@ -1,3 +1,4 @@
+import { CANONICAL_ENTRY_POINT_V08 } from "../../lib/userop/entry-point";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -15,7 +16,7 @@ describe("ArborWallet", () => {
     const d = await deployArbor();
     const wallet = await deployWallet(d, configuration);
     const address = (await wallet.getAddress()) as Hex;
-    const upgraded = await ethers.deployContract("UpgradedWallet", [d.factoryAddress, d.sessionsAddress]);
+    const upgraded = await ethers.deployContract("UpgradedWallet", [d.factoryAddress, d.sessionsAddress, CANONICAL_ENTRY_POINT_V08]);
     const otherLayout = await ethers.deployContract("OtherLayoutWallet");
     await fund(address, ethers.parseEther("2"));
     return { d, wallet, address, upgraded, upgradedAddress: (await upgraded.getAddress()) as Hex, otherLayoutAddress: (await otherLayout.getAddress()) as Hex };
