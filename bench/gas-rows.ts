@@ -101,7 +101,7 @@ export async function runGasRows(): Promise<GasRowRecord[]> {
     { leaves: 1, threshold: 1, arbor: () => [ecdsaLeaf(a)], owners: [a], signing: [a] },
     { leaves: 3, threshold: 2, arbor: () => [a, b, c].map(ecdsaLeaf), owners: [a, b, c], signing: [a, b] },
     { leaves: 16, threshold: 1, arbor: () => realisticLeaves(devices), owners: devices, signing: [a] },
-    { leaves: 16, threshold: 2, arbor: () => realisticLeaves(devices), owners: devices, signing: [a, b] },
+    { leaves: 16, threshold: 2, arbor: () => realisticLeaves(devices, 2), owners: devices, signing: [a, b] },
   ];
 
   // Arbor (the current wallet: EIP-1167 clone of ArborWallet, relayed `execute`).
