@@ -201,9 +201,13 @@ export class KeyPool {
     return { value, stale: opened.stale };
   }
 
-  /** Turns an authentication failure of a row into `row-forged` and logs it; other errors pass. */
+  /**
+   * Turns an authentication failure of a row into `row-forged` and logs it; other errors pass.
+   * `pool-key-forged` passes too: it already fails closed, and it says more (the key holders named
+   * in its details never sealed the key the row claims), whichever row was opened first.
+   */
   forged(err: unknown, context: Omit<RecordContext, "cipherKeyId"> & { cipherKeyId?: string }): unknown {
-    if (err instanceof CustodyError && ["record-tampered", "unknown-cipher-key", "pool-key-forged", "row-forged"].includes(err.code)) {
+    if (err instanceof CustodyError && ["record-tampered", "unknown-cipher-key", "row-forged"].includes(err.code)) {
       this.link.log({ event: "row-forged", table: context.table, reason: err.code });
       return new CustodyError("row-forged", `${context.table} row ${context.rowKey} was not written by this enclave (${err.code})`, {
         table: context.table,

@@ -173,7 +173,7 @@ async function main() {
   const { ethers } = hre;
   const factory = await ethers.deployContract("ArborFactory");
   const factoryAddress = (await factory.getAddress()) as Hex;
-  const implementation = await ethers.deployContract("ArborWallet", [factoryAddress, ethers.ZeroAddress]);
+  const implementation = await ethers.deployContract("ArborWallet", [factoryAddress, ethers.ZeroAddress, ethers.ZeroAddress]);
   const implementationAddress = (await implementation.getAddress()) as Hex;
   const owner = new ethers.Wallet("0x" + "44".repeat(32));
   const configuration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: owner.address, weight: 1n }] });
