@@ -19,6 +19,8 @@ import { hashCalls } from "../lib/payload/hash-calls";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
 import { Bundler } from "../lib/userop/bundler";
+import { arborInitCode } from "../lib/userop/arbor-init-code";
+import { arborUserOpCallData, arborUserOpSigner } from "../lib/userop/arbor-user-operation";
 import { CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_V08, deployEntryPoint } from "../lib/userop/entry-point";
 import { walletAddress } from "../lib/wallet/address";
 import { realisticLeaves } from "./realistic-configuration";
@@ -226,6 +228,44 @@ export async function runGasRows(): Promise<GasRowRecord[]> {
     },
     (call) => handleOps({ sender: viaEntryPoint.sender, callData: execute(call) }),
   );
+
+  // Arbor as an ERC-4337 account of the same EntryPoint: deployed through initCode (an empty
+  // callData UserOp, like SimpleAccount's), then owner UserOps signed over the userOpHash. The
+  // 16-leaf row is the realistic configuration with the daily key (device 0) alone in tier 0.
+  const arborOwner = new EthersWallet(ethers.id("bench/rows/userop/owner"));
+  const userOpShapes = [
+    { leaves: 1, configuration: Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [ecdsaLeaf(arborOwner)] }), key: arborOwner },
+    {
+      leaves: 16,
+      configuration: Configuration.of({
+        threshold: 1n,
+        checkpoint: 0n,
+        leaves: realisticLeaves(devices).map((leaf) => (leaf.kind === "ecdsa-signer" && leaf.signer === a.address ? leaf : { ...leaf, tier: 1 })),
+      }),
+      key: a,
+    },
+  ];
+  for (const shape of userOpShapes) {
+    const sender = walletAddress({ factory: factoryAddress, implementation: implementationAddress, imageHash: shape.configuration.imageHash });
+    const signer = arborUserOpSigner(shape.configuration, [ecdsaSigner(shape.key.privateKey as Hex)]);
+    const arborHandleOps = async (draft: Parameters<Bundler["sendUserOperation"]>[0]): Promise<Measured> => {
+      const result = await bundler.sendUserOperation(draft, signer);
+      if (!result.success) throw new Error("an Arbor user operation's call failed");
+      const tx = await chain.provider.getTransaction(result.receipt.hash);
+      return { gas: result.receipt.gasUsed, calldataBytes: ethers.dataLength(tx!.data) };
+    };
+    await measure(
+      "arbor-userop",
+      shape.leaves,
+      1,
+      async () => {
+        await (await funder.sendTransaction({ to: sender, value: ethers.parseEther("1") })).wait();
+        const initCode = arborInitCode({ factory: factoryAddress, implementation: implementationAddress, imageHash: shape.configuration.imageHash });
+        return { address: sender, ...(await arborHandleOps({ sender, ...initCode, callData: "0x" })) };
+      },
+      (call) => arborHandleOps({ sender, callData: arborUserOpCallData(sender, [{ target: call.to as Hex, value: call.value, data: call.data as Hex }]) }),
+    );
+  }
   chain.close();
 
   return rows;

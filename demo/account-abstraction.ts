@@ -3,8 +3,7 @@
  * checked before the wallet exists (by the library and by viem), and an ERC-4337 v0.8 user
  * operation sent through EntryPoint v0.8 at its canonical address by the library's bundler.
  *
- * The user operation's account is SimpleAccount 0.8 for now: Arbor's `validateUserOp` lands with
- * the wallet rewrite (issue 8, wallet-core), and this step will then use an Arbor wallet.
+ * The user operation's account is an Arbor wallet, deployed by the same operation through initCode.
  */
 import { ethers, network } from "hardhat";
 import { Wallet as EthersWallet } from "ethers";
@@ -18,13 +17,13 @@ import { hashMessage } from "../lib/payload/hash-message";
 import { signPayload } from "../lib/signature/sign-payload";
 import { ecdsaSigner } from "../lib/signature/signers";
 import { Bundler } from "../lib/userop/bundler";
+import { arborInitCode } from "../lib/userop/arbor-init-code";
+import { arborUserOpCallData, arborUserOpSigner } from "../lib/userop/arbor-user-operation";
 import { CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_V08, deployEntryPoint } from "../lib/userop/entry-point";
 import { walletAddress } from "../lib/wallet/address";
 
 type Log = (line: string) => void;
 const short = (hex: string) => `${hex.slice(0, 10)}…${hex.slice(-6)}`;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const aa = (name: string) => require(`@account-abstraction/contracts/artifacts/${name}.json`) as { abi: never; bytecode: string };
 
 export async function runAccountAbstractionDemo(log: Log): Promise<void> {
   const [relayer] = await ethers.getSigners();
@@ -63,26 +62,22 @@ export async function runAccountAbstractionDemo(log: Log): Promise<void> {
   const signer = await chain.provider.getSigner(0);
   await deployEntryPoint(chain, { address: await signer.getAddress(), signer, origin: "demo" });
   log(`2. EntryPoint v0.8 at ${ENTRY_POINT_V08.address} (deterministic deployment proxy, published salt, npm bytecode)`);
-  const f = aa("SimpleAccountFactory");
-  const accountFactory = await new ethers.ContractFactory(f.abi, f.bytecode, relayer).deploy(ENTRY_POINT_V08.address);
   const owner = new EthersWallet(ethers.id("arbor-demo/aa/owner"));
-  const sender = (await accountFactory.getFunction("getAddress")(owner.address, 0n)) as Hex;
+  const ownerConfiguration = Configuration.of({ threshold: 1n, checkpoint: 0n, leaves: [{ kind: "ecdsa-signer", signer: owner.address as Hex, weight: 1n }] });
+  const sender = walletAddress({ factory: factoryAddress, implementation: implementationAddress, imageHash: ownerConfiguration.imageHash });
   await (await relayer.sendTransaction({ to: sender, value: ethers.parseEther("0.1") })).wait();
   const recipient = ethers.Wallet.createRandom().address;
-  const callData = new ethers.Interface(aa("SimpleAccount").abi).encodeFunctionData("execute", [recipient, ethers.parseEther("0.01"), "0x"]) as Hex;
   const bundler = new Bundler(chain.provider, signer);
   const result = await bundler.sendUserOperation(
     {
       sender,
-      factory: (await accountFactory.getAddress()) as Hex,
-      factoryData: accountFactory.interface.encodeFunctionData("createAccount", [owner.address, 0n]) as Hex,
-      callData,
+      ...arborInitCode({ factory: factoryAddress, implementation: implementationAddress, imageHash: ownerConfiguration.imageHash }),
+      callData: arborUserOpCallData(sender, [{ target: recipient as Hex, value: ethers.parseEther("0.01") }]),
     },
-    async (hash) => owner.signingKey.sign(hash).serialized as Hex,
+    arborUserOpSigner(ownerConfiguration, [ecdsaSigner(owner.privateKey as Hex)]),
   );
   if (!result.success) throw new Error("the user operation's call failed");
-  log(`   user operation ${short(result.userOpHash)}: deployed SimpleAccount 0.8 ${short(sender)} through initCode and sent 0.01 ETH`);
-  log(`   handleOps gas ${result.receipt.gasUsed}, the account paid the EntryPoint ${ethers.formatEther(result.actualGasCost)} ETH; recipient holds ${ethers.formatEther(await ethers.provider.getBalance(recipient))} ETH`);
-  log(`   (Arbor wallets join once validateUserOp lands with the wallet rewrite)`);
+  log(`   user operation ${short(result.userOpHash)}: deployed Arbor wallet ${short(sender)} through initCode (ArborFactory.deploy) and sent 0.01 ETH`);
+  log(`   signed by the wallet's configuration over the userOpHash; handleOps gas ${result.receipt.gasUsed}, the wallet paid the EntryPoint ${ethers.formatEther(result.actualGasCost)} ETH; recipient holds ${ethers.formatEther(await ethers.provider.getBalance(recipient))} ETH`);
   chain.close();
 }
