@@ -44,8 +44,8 @@ contract ConfigurationHarness {
         return ConfigurationHashes.guardLeaf(guard, weight);
     }
 
-    function preapprovedDigestLeaf(bytes32 digest) external pure returns (bytes32) {
-        return ConfigurationHashes.preapprovedDigestLeaf(digest);
+    function preapprovedDigestLeaf(bytes32 payloadDigest) external pure returns (bytes32) {
+        return ConfigurationHashes.preapprovedDigestLeaf(payloadDigest);
     }
 
     function imageHash(bytes32 root, uint256 threshold, uint256 checkpoint) external pure returns (bytes32) {

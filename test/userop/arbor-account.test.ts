@@ -5,8 +5,8 @@
 import { expect } from "chai";
 import { artifacts } from "hardhat";
 import { Contract, ContractFactory, Interface, JsonRpcProvider, Wallet, parseEther, type HDNodeWallet, type JsonRpcSigner } from "ethers";
-import { startLocalNode, type LocalNode } from "../../deploy/localNode";
-import { connectChain, type ChainConnection } from "../../lib/deploy/connectChain";
+import { startLocalNode, type LocalNode } from "../../deploy/local-node";
+import { connectChain, type ChainConnection } from "../../lib/deploy/connect-chain";
 import { Configuration } from "../../lib/configuration/configuration";
 import { InvalidArgumentError } from "../../lib/errors";
 import type { Hex } from "../../lib/hex";
