@@ -42,6 +42,7 @@ export * from "./payload/packed-calls";
 export * from "./payload/hash-calls";
 export * from "./payload/hash-config-update";
 export { hashMessage as hashWalletMessage } from "./payload/hash-message";
+export * from "./payload/hash-upgrade";
 export * from "./payload/typed-data";
 
 export * from "./signature/types";

@@ -58,6 +58,8 @@ library PayloadHashes {
     bytes32 internal constant CONFIG_UPDATE_TYPEHASH =
         keccak256("ConfigUpdate(bytes32 root,uint256 threshold,uint256 checkpoint)");
     bytes32 internal constant MESSAGE_TYPEHASH = keccak256("Message(bytes32 hash)");
+    /// @dev The wallet's own upgrade counter (`ArborWallet.UPGRADE_NONCE_SPACE`) makes a signed upgrade single-use.
+    bytes32 internal constant UPGRADE_TYPEHASH = keccak256("Upgrade(address implementation,uint256 nonce)");
 
     /// @notice EIP-712 `hashStruct` of a batch under a nonce.
     function hashCalls(Call[] calldata calls, uint256 space, uint256 nonce) internal pure returns (bytes32 result) {
@@ -295,6 +297,10 @@ library PayloadHashes {
 
     function hashConfigUpdate(bytes32 root, uint256 threshold, uint256 checkpoint) internal pure returns (bytes32) {
         return keccak256(abi.encode(CONFIG_UPDATE_TYPEHASH, root, threshold, checkpoint));
+    }
+
+    function hashUpgrade(address implementation, uint256 nonce) internal pure returns (bytes32) {
+        return keccak256(abi.encode(UPGRADE_TYPEHASH, implementation, nonce));
     }
 
     function hashMessage(bytes32 hash) internal pure returns (bytes32) {

@@ -64,6 +64,10 @@ contract ArborWallet is IArborWallet, IAccount, IERC1271, IERC5267, IERC165, IER
     /// keccak256("arbor.wallet.transient.checkpoint") - 1
     bytes32 private constant CHECKPOINT_SLOT = 0xec6793d572c40eadc50846cc3cf7186073e165b815034e52bf2e2feb4914a888;
 
+    /// @notice The nonce space of signed upgrades (`nonces(UPGRADE_NONCE_SPACE)`): 2^160, above
+    /// every space a packed payload can name (uint160), so only `upgradeToWithSignature` moves it.
+    uint256 public constant UPGRADE_NONCE_SPACE = 1 << 160;
+
     /// @dev The low 95 bits of `implementationAndNonce`: the nonce of space 0.
     uint256 private constant NONCE_MASK = (1 << 95) - 1;
     /// @dev Bit 95 of `implementationAndNonce`: the image hash is stored (the wallet was updated or upgraded).
@@ -319,6 +323,34 @@ contract ArborWallet is IArborWallet, IAccount, IERC1271, IERC5267, IERC165, IER
      */
     function upgradeTo(address newImplementation) external {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        // Set by `execute` before this self-call: the configuration that signed the batch.
+        _upgradeTo(newImplementation, _authorisedImageHash());
+    }
+
+    /**
+     * @notice Moves the wallet to `implementation` with a signature of the current configuration
+     * over `Upgrade(implementation, nonce)`, `nonce` = `nonces(UPGRADE_NONCE_SPACE)`, the wallet's
+     * upgrade counter. Anyone may relay it. Signed with chain id 0 (signature flag bit 0), the
+     * same upgrade applies on every chain whose wallet has made as many signed upgrades.
+     * @dev The counter goes up before the new implementation is asked anything, so a signature is
+     * used once: replaying it, even after the wallet came back to the same implementation and
+     * configuration, meets another nonce (`ImageHashMismatch`). Reverts like `execute` on a bad
+     * signature and like `upgradeTo` on a bad implementation.
+     */
+    function upgradeToWithSignature(address newImplementation, bytes calldata signature) external {
+        WalletStorage storage $ = _storage();
+        uint256 nonce = $.nonces[UPGRADE_NONCE_SPACE];
+        bytes32 signedBy = _authorise(signature, PayloadHashes.hashUpgrade(newImplementation, nonce), true).imageHash;
+        unchecked {
+            // One per signed upgrade: cannot reach 2^256.
+            $.nonces[UPGRADE_NONCE_SPACE] = nonce + 1;
+        }
+        _upgradeTo(newImplementation, signedBy);
+    }
+
+    /// @dev The checks and the write of both upgrade paths; `signedBy` is the image hash of the
+    /// configuration that authorised the upgrade, stored if the wallet still runs on its first.
+    function _upgradeTo(address newImplementation, bytes32 signedBy) private {
         if (newImplementation.code.length == 0) revert ImplementationHasNoCode(newImplementation);
         bytes32 layout;
         (bool ok, bytes memory answer) = newImplementation.staticcall(abi.encodeWithSignature("STORAGE_LAYOUT_ID()"));
@@ -327,9 +359,8 @@ contract ArborWallet is IArborWallet, IAccount, IERC1271, IERC5267, IERC165, IER
         WalletStorage storage $ = _storage();
         uint256 word = $.implementationAndNonce;
         if (word & IMAGE_HASH_STORED == 0) {
-            // Set by `_run` before this self-call: the configuration that signed the batch.
             // Stored, because the new implementation's CREATE2 check names its own address.
-            $.imageHash = _authorisedImageHash();
+            $.imageHash = signedBy;
         }
         $.implementationAndNonce = (uint256(uint160(newImplementation)) << 96) | IMAGE_HASH_STORED | (word & NONCE_MASK);
         emit Upgraded(newImplementation);

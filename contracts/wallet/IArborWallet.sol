@@ -61,6 +61,8 @@ interface IArborWallet {
 
     function upgradeTo(address newImplementation) external;
 
+    function upgradeToWithSignature(address newImplementation, bytes calldata signature) external;
+
     function implementation() external view returns (address);
 
     function updateConfiguration(bytes32 root, uint256 threshold, uint256 checkpoint) external;

@@ -16,15 +16,17 @@ export const CALL_TYPE = "Call(address target,uint256 value,bytes data,uint256 g
 export const CALLS_TYPE = "Calls(Call[] calls,uint256 space,uint256 nonce)" + CALL_TYPE;
 export const CONFIG_UPDATE_TYPE = "ConfigUpdate(bytes32 root,uint256 threshold,uint256 checkpoint)";
 export const MESSAGE_TYPE = "Message(bytes32 hash)";
+export const UPGRADE_TYPE = "Upgrade(address implementation,uint256 nonce)";
 
 export const EIP712_DOMAIN_TYPEHASH: Hex = keccak256Utf8(EIP712_DOMAIN_TYPE);
 export const CALL_TYPEHASH: Hex = keccak256Utf8(CALL_TYPE);
 export const CALLS_TYPEHASH: Hex = keccak256Utf8(CALLS_TYPE);
 export const CONFIG_UPDATE_TYPEHASH: Hex = keccak256Utf8(CONFIG_UPDATE_TYPE);
 export const MESSAGE_TYPEHASH: Hex = keccak256Utf8(MESSAGE_TYPE);
+export const UPGRADE_TYPEHASH: Hex = keccak256Utf8(UPGRADE_TYPE);
 
 /**
- * Checks a payload context. `allowChainIdZero` is true only for `ConfigUpdate`: a chain id of 0
+ * Checks a payload context. `allowChainIdZero` is true only for `ConfigUpdate` and `Upgrade`: a chain id of 0
  * would let a batch of calls or a message be replayed on every chain.
  */
 export function checkContext(context: PayloadContext, allowChainIdZero: boolean): { wallet: Hex; chainId: bigint } {

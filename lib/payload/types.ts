@@ -33,6 +33,12 @@ export interface ConfigUpdatePayload {
   checkpoint: bigint;
 }
 
+/** A signed upgrade: the new implementation and the wallet's upgrade counter (`nonces(2^160)`). */
+export interface UpgradePayload {
+  implementation: Hex | string;
+  nonce: bigint;
+}
+
 /** Where a payload is valid: the wallet and the chain (0 = every chain, `ConfigUpdate` only). */
 export interface PayloadContext {
   wallet: Hex | string;

@@ -7,6 +7,11 @@ import { encodeCallsPayload } from "../../lib/payload/packed-calls";
 import type { CallInput } from "../../lib/payload/types";
 import { WALLET_IMPLEMENTATION_SLOT } from "../../lib/wallet/address";
 import type { Hex } from "../../lib/hex";
+import { hashUpgrade, UPGRADE_NONCE_SPACE } from "../../lib/payload/hash-upgrade";
+import { DOMAIN_NAME, DOMAIN_VERSION } from "../../lib/payload/domain";
+import { signPayload } from "../../lib/signature/sign-payload";
+import { ecdsaSigner } from "../../lib/signature/signers";
+import { CHAIN_ID } from "../helpers/arbor";
 
 describe("ArborWallet", () => {
   const [a, b, c, stranger] = keys(4, "upgrade");
@@ -86,6 +91,79 @@ describe("ArborWallet", () => {
       const none = wallet.interface.encodeErrorResult("StorageLayoutMismatch", [d.factoryAddress, ethers.ZeroHash]);
       await expect(run(address, [upgradeCall(address, d.factoryAddress, wallet)], 0n)).to.be.revertedWithCustomError(wallet, "CallFailed").withArgs(0n, none);
       expect(await wallet.implementation()).to.equal(d.implementationAddress);
+    });
+  });
+  /** Signs `Upgrade(implementation, nonce)` for `address` with `signers` (chain id 0 when `everyChain`). */
+  async function signUpgrade(address: Hex, implementation: string, nonce: bigint, signers = [a, b], everyChain = false): Promise<Hex> {
+    const digest = hashUpgrade({ implementation, nonce }, { wallet: address, chainId: everyChain ? 0n : CHAIN_ID });
+    return (await signPayload(configuration, digest, signers.map((k) => ecdsaSigner(k.privateKey as Hex)), { chainIdZero: everyChain })).signature;
+  }
+
+  describe("hashUpgrade", () => {
+    it("equals ethers' EIP-712 digest of Upgrade(address implementation,uint256 nonce)", () => {
+      const wallet = ethers.Wallet.createRandom().address as Hex;
+      const implementation = ethers.Wallet.createRandom().address;
+      for (const chainId of [0n, CHAIN_ID]) {
+        const expected = ethers.TypedDataEncoder.hash(
+          { name: DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract: wallet },
+          { Upgrade: [{ name: "implementation", type: "address" }, { name: "nonce", type: "uint256" }] },
+          { implementation, nonce: 7n },
+        );
+        expect(hashUpgrade({ implementation, nonce: 7n }, { wallet, chainId })).to.equal(expected);
+      }
+    });
+  });
+
+  describe("upgradeToWithSignature", () => {
+    it("moves the wallet when its configuration signed Upgrade(implementation, nonce) for every chain, and counts the upgrade", async () => {
+      const { wallet, address, upgradedAddress } = await loadFixture(fixture);
+      expect(await wallet.nonces(UPGRADE_NONCE_SPACE)).to.equal(0n);
+      const signature = await signUpgrade(address, upgradedAddress, 0n, [a, b], true);
+      const [relayer] = await ethers.getSigners();
+      await expect(wallet.connect(relayer).upgradeToWithSignature(upgradedAddress, signature)).to.emit(wallet, "Upgraded").withArgs(upgradedAddress);
+      const after = await ethers.getContractAt("UpgradedWallet", address);
+      expect(await after.version()).to.equal(2n);
+      expect(await after.nonces(UPGRADE_NONCE_SPACE)).to.equal(1n);
+      expect(await after.nonces(0)).to.equal(0n);
+      expect(await after.isValidImageHash(configuration.imageHash)).to.equal(true);
+    });
+
+    it("refuses a replay with ImageHashMismatch, even after the wallet came back to the same implementation and configuration", async () => {
+      const { wallet, address, upgradedAddress, d } = await loadFixture(fixture);
+      const first = await signUpgrade(address, upgradedAddress, 0n);
+      await (await wallet.upgradeToWithSignature(upgradedAddress, first)).wait();
+      await expect(wallet.upgradeToWithSignature(upgradedAddress, first)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
+      await (await wallet.upgradeToWithSignature(d.implementationAddress, await signUpgrade(address, d.implementationAddress, 1n))).wait();
+      expect(await wallet.implementation()).to.equal(d.implementationAddress);
+      // Same implementation and configuration as when `first` was signed: its nonce is gone.
+      await expect(wallet.upgradeToWithSignature(upgradedAddress, first)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
+      expect(await wallet.nonces(UPGRADE_NONCE_SPACE)).to.equal(2n);
+    });
+
+    it("refuses a signature by keys outside the configuration, under the threshold, for another implementation or with chain id 0 against a chain-bound digest", async () => {
+      const { wallet, address, upgradedAddress, otherLayoutAddress } = await loadFixture(fixture);
+      await expect(wallet.upgradeToWithSignature(upgradedAddress, await signUpgrade(address, otherLayoutAddress, 0n))).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
+      const digest = hashUpgrade({ implementation: upgradedAddress, nonce: 0n }, { wallet: address, chainId: CHAIN_ID });
+      const one = (await signPayload(configuration, digest, [ecdsaSigner(a.privateKey as Hex)], { allowBelowThreshold: true })).signature;
+      await expect(wallet.upgradeToWithSignature(upgradedAddress, one)).to.be.revertedWithCustomError(wallet, "ThresholdNotMet").withArgs(1n, 2n);
+      const strangers = multisig([stranger, b, c], 2n);
+      const foreign = (await signPayload(strangers, digest, [stranger, b].map((k) => ecdsaSigner(k.privateKey as Hex)))).signature;
+      await expect(wallet.upgradeToWithSignature(upgradedAddress, foreign)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
+      // Flag bit 0 over the chain-bound digest: the wallet recomputes with chain id 0, so no match.
+      const flagged = (await signPayload(configuration, digest, [a, b].map((k) => ecdsaSigner(k.privateKey as Hex)), { chainIdZero: true })).signature;
+      await expect(wallet.upgradeToWithSignature(upgradedAddress, flagged)).to.be.revertedWithCustomError(wallet, "ImageHashMismatch");
+      expect(await wallet.nonces(UPGRADE_NONCE_SPACE)).to.equal(0n);
+    });
+
+    it("refuses an implementation with another storage layout (StorageLayoutMismatch) and an address without code (ImplementationHasNoCode), counting nothing", async () => {
+      const { wallet, address, otherLayoutAddress, d } = await loadFixture(fixture);
+      await expect(wallet.upgradeToWithSignature(otherLayoutAddress, await signUpgrade(address, otherLayoutAddress, 0n)))
+        .to.be.revertedWithCustomError(wallet, "StorageLayoutMismatch")
+        .withArgs(otherLayoutAddress, ethers.id("someone.else.storage-layout"));
+      const empty = ethers.Wallet.createRandom().address;
+      await expect(wallet.upgradeToWithSignature(empty, await signUpgrade(address, empty, 0n))).to.be.revertedWithCustomError(wallet, "ImplementationHasNoCode").withArgs(empty);
+      expect(await wallet.implementation()).to.equal(d.implementationAddress);
+      expect(await wallet.nonces(UPGRADE_NONCE_SPACE)).to.equal(0n);
     });
   });
 });
