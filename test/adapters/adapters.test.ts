@@ -88,7 +88,7 @@ describe("adapters", function () {
     const walletArtifact = await artifacts.readArtifact("ArborWallet");
     const factory = (await new ContractFactory(factoryArtifact.abi, factoryArtifact.bytecode, deployer).deploy()) as Contract;
     const factoryAddress = (await factory.getAddress()) as Hex;
-    const implementation = await new ContractFactory(walletArtifact.abi, walletArtifact.bytecode, deployer).deploy(factoryAddress, `0x${"00".repeat(20)}`);
+    const implementation = await new ContractFactory(walletArtifact.abi, walletArtifact.bytecode, deployer).deploy(factoryAddress, `0x${"00".repeat(20)}`, `0x${"00".repeat(20)}`);
     return { factory, factoryAddress, implementationAddress: (await implementation.getAddress()) as Hex };
   }
 
