@@ -39,6 +39,13 @@ export default defineConfig([
     sourcemap: false,
     clean: false, // scripts/build.mjs empties dist/ before both builds run, in parallel
     shims: true,
+    // The ESM files get a real `require` (Node's createRequire over the file's own URL): the
+    // library loads JSON artifacts of its dependencies (EntryPoint v0.8's bytecode) with
+    // `require`, which esbuild's ESM output would otherwise refuse at run time.
+    banner: ({ format }) =>
+      format === "esm"
+        ? { js: 'import { createRequire as __arborCreateRequire } from "node:module"; const require = __arborCreateRequire(import.meta.url);' }
+        : {},
     // Explicit extensions whatever package.json's "type": .mjs for ESM, .cjs for CommonJS.
     outExtension: ({ format }) => ({ js: format === "cjs" ? ".cjs" : ".mjs" }),
   },
