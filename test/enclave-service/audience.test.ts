@@ -2,23 +2,13 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
-import { codeFromOutbox, tempDir } from "./helpers";
+import { codeFromOutbox, tempDir, refusal } from "./helpers";
 import { readFileSync } from "node:fs";
 
 const ECOSYSTEM = "apps";
 const A = "https://a.example";
 const B = "https://b.example";
 
-async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(IdentityClientError);
-    expect((err as IdentityClientError).code, (err as Error).message).to.equal(code);
-    return err as IdentityClientError;
-  }
-  return expect.fail(`expected ${code}`);
-}
 
 /** Finding 8: the audience is no longer whatever the caller writes; the app's Origin decides it. */
 describe("enclave-service audience (apps: Origin -> allowed audiences)", function () {

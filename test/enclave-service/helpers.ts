@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { expect } from "chai";
+import { IdentityClientError } from "../../lib/identity";
 import type { Database } from "../../enclave-service/storage/database";
 
 /** PostgreSQL for the DATABASE_URL tests (CI runs one on 127.0.0.1). */
@@ -292,4 +294,19 @@ export async function startSmtpSink(
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Awaits `p`, which must fail with an `IdentityClientError` (and, when `code` is given, with that
+ * code); returns the error for further checks.
+ */
+export async function refusal(p: Promise<unknown>, code?: string): Promise<IdentityClientError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(IdentityClientError);
+    if (code !== undefined) expect((err as IdentityClientError).code, (err as Error).message).to.equal(code);
+    return err as IdentityClientError;
+  }
+  return expect.fail(code === undefined ? "expected a refusal" : `expected ${code}`);
 }

@@ -13,7 +13,7 @@ import { sealRecord } from "../../enclave-service/custody/record-cipher";
 import { sealToPublicKey } from "../../enclave-service/custody/x25519-box";
 import { readMasterPublicKey } from "../../enclave-service/key-holder/master-key";
 import { createTestCa } from "./test-ca";
-import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, rawRequest, sleep, startSmtpSink, tempDir } from "./helpers";
+import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, rawRequest, sleep, startSmtpSink, tempDir, refusal } from "./helpers";
 
 const ECOSYSTEM = "demo";
 const AUDIENCE = "https://app.example";
@@ -40,15 +40,6 @@ describe("hostile host (root on the host: SQL on the database, relayed key holde
     return { c, authKey, started, login: await c.completeOtp(started, smtp.codeFor(email)) };
   }
 
-  async function refusal(p: Promise<unknown>): Promise<IdentityClientError> {
-    try {
-      await p;
-    } catch (err) {
-      expect(err).to.be.instanceOf(IdentityClientError);
-      return err as IdentityClientError;
-    }
-    return expect.fail("expected a refusal");
-  }
 
   const ask = (c: IdentityClient) => c.signAttestation({ approvedSigner: Wallet.createRandom().address, lifetimeSeconds: 60 });
   const row = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

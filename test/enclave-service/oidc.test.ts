@@ -8,7 +8,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Attestation } from "../../lib/sessions";
 import type { Hex } from "../../lib/hex";
 import { APP_ORIGIN, checkNext, deploySessionsFixture, ownedConfiguration, playData, send, signBatch, walletFor } from "../sessions/fixture";
-import { tempDir } from "./helpers";
+import { tempDir, refusal } from "./helpers";
 import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, signInAtProvider as signIn, startOidcProvider } from "./oidc-peer";
 import { createTestCa, type TestCa } from "./test-ca";
 
@@ -25,16 +25,6 @@ describe("enclave-service OpenID Connect login against a real provider (oidc-pro
 
   const client = (authKey: AuthKey) => new IdentityClient({ url: service.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
-  async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
-    try {
-      await p;
-    } catch (err) {
-      expect(err).to.be.instanceOf(IdentityClientError);
-      expect((err as IdentityClientError).code, (err as Error).message).to.equal(code);
-      return err as IdentityClientError;
-    }
-    return expect.fail(`expected ${code}`);
-  }
 
   before(async function () {
     this.timeout(180_000);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { IdentityClient, IdentityClientError, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
-import { startSmtpSink, tempDir } from "./helpers";
+import { startSmtpSink, tempDir, refusal } from "./helpers";
 import { startHostileRelay, type HostileRelay } from "./hostile-relay";
 import { REDIRECT_URI, signInAtProvider, startOidcProvider } from "./oidc-peer";
 import { createTestCa, type ServerCredentials, type TestCa } from "./test-ca";
@@ -10,16 +10,6 @@ import { createTestCa, type ServerCredentials, type TestCa } from "./test-ca";
 const ECOSYSTEM = "tls-eco";
 const AUDIENCE = "https://app.example";
 
-async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(IdentityClientError);
-    expect((err as IdentityClientError).code, (err as Error).message).to.equal(code);
-    return err as IdentityClientError;
-  }
-  return expect.fail(`expected ${code}`);
-}
 
 /**
  * Outbound TLS ends in the enclave: real peers (oidc-provider over HTTPS, smtp-server with

@@ -6,7 +6,7 @@ import { Wallet } from "ethers";
 import { IdentityClient, IdentityClientError, otpAnswer, secp256k1AuthKey, type AuthKey } from "../../lib/identity";
 import { SEALED_PATH, SealedExchangeError, generateSealedKeyPair, openRequest, sealRequest, type InnerRequest } from "../../lib/identity/sealed-exchange";
 import { startIdentityService, type RunningIdentityService } from "../../enclave-service/launcher";
-import { codeFromOutbox, tempDir } from "./helpers";
+import { codeFromOutbox, tempDir, refusal } from "./helpers";
 
 const AUDIENCE = "https://app.example";
 
@@ -121,16 +121,6 @@ describe("enclave-service sealed requests (HPKE to the attested key)", function 
   const client = (authKey: AuthKey = secp256k1AuthKey()) =>
     new IdentityClient({ url: front.url, origin: AUDIENCE, authKey, attestation: { roots: [service.rootPem], measurements: [service.measurement] } });
 
-  async function refusal(p: Promise<unknown>, code: string): Promise<IdentityClientError> {
-    try {
-      await p;
-    } catch (err) {
-      expect(err).to.be.instanceOf(IdentityClientError);
-      expect((err as IdentityClientError).code, (err as Error).message).to.equal(code);
-      return err as IdentityClientError;
-    }
-    return expect.fail(`expected ${code}`);
-  }
 
   before(async function () {
     this.timeout(180_000);

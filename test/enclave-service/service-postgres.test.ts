@@ -5,7 +5,7 @@ import { startIdentityService, type RunningIdentityService } from "../../enclave
 import { openPostgresDatabase } from "../../enclave-service/storage/postgres-database";
 import type { Database } from "../../enclave-service/storage/database";
 import { createTestCa } from "./test-ca";
-import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, rawRequest, sleep, snapshot, startSmtpSink, tempDir } from "./helpers";
+import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable, rawRequest, sleep, snapshot, startSmtpSink, tempDir, refusal } from "./helpers";
 
 const ECOSYSTEM = "demo";
 const AUDIENCE = "https://app.example";
@@ -32,15 +32,6 @@ describe("enclave-service on PostgreSQL with email over SMTP (STARTTLS from the 
     return { c, authKey, started, login: await c.completeOtp(started, smtp.codeFor(email)) };
   }
 
-  async function refusal(p: Promise<unknown>): Promise<IdentityClientError> {
-    try {
-      await p;
-    } catch (err) {
-      expect(err).to.be.instanceOf(IdentityClientError);
-      return err as IdentityClientError;
-    }
-    return expect.fail("expected a refusal");
-  }
 
   before(async function () {
     this.timeout(180_000);
